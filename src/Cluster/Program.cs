@@ -1,0 +1,8 @@
+using System.CommandLine;
+using FaultTolerant.Cluster.Cli;
+
+var root = new RootCommand("FaultTolerant: keeps a running program alive when the machine under it dies.")
+{
+    RunCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
