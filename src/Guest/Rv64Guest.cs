@@ -124,5 +124,8 @@ public sealed partial class Rv64Guest : IGuest
         }
     }
 
+    /// <summary>The guest's monotonic clock now, without the guest observing it.</summary>
+    internal long MonotonicNow => _kernel.Clock.Peek();
+
     public TimeSpan DelayUntil(long guestDeadlineNanoseconds) => _kernel.Clock.HostDelayUntil(guestDeadlineNanoseconds);
 }
