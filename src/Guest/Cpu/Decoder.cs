@@ -53,9 +53,10 @@ internal static partial class Decoder
     {
         if (word == 0x00000073) return new Instruction { Op = Op.Ecall };
         if (word == 0x00100073) return new Instruction { Op = Op.Ebreak };
-        // csrrs rd, csr, x0 (a pure read) of cycle (0xC00) or instret (0xC02): rdcycle, rdinstret.
+        // A CSR access that writes nothing (csrrs/csrrc with x0, csrrsi/csrrci with 0) of cycle (0xC00) or
+        // instret (0xC02), as rdcycle and rdinstret assemble to. Every other CSR access is illegal in user mode here.
         uint csr = word >> 20;
-        if (Funct3(word) == 2 && Rs1(word) == 0 && (csr == 0xC00 || csr == 0xC02))
+        if (Funct3(word) is 2 or 3 or 6 or 7 && Rs1(word) == 0 && (csr == 0xC00 || csr == 0xC02))
         {
             return new Instruction { Op = Op.ReadCounter, Rd = Rd(word), Imm = (int)csr };
         }

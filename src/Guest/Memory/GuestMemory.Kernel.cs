@@ -43,11 +43,9 @@ public sealed partial class GuestMemory
             int n = Math.Min(Page.Size - off, source.Length - done);
             var data = page.Materialize();
             source.Slice(done, n).CopyTo(data.AsSpan(off, n));
-            if (page.Decoded is not null)
-            {
-                page.Decoded = null;
-                CodeInvalidated = true;
-            }
+            // Kernel writes happen between interpreter runs, and every run fetches afresh, so dropping the
+            // cache is enough. (Setting CodeInvalidated here would make the next faulting store look benign.)
+            page.Decoded = null;
             InvalidateTlb(vpn);
             MarkDirty(page, vpn);
             done += n;

@@ -141,7 +141,7 @@ public sealed class CheckpointRoundTripTests
         Assert.True(restored.MonotonicNow >= before + 1_000_000);
     }
 
-    private sealed class ManualClock : Kernel.IHostClock
+    private sealed class ManualClock : FaultTolerant.Guest.Kernel.IHostClock
     {
         public long Monotonic { get; set; }
 
