@@ -41,10 +41,12 @@ public sealed partial class Rv64Guest
         _kernel.Save(kernel, mode);
         var cpu = new StateWriter(512);
         WriteCpu(cpu);
+        var zero = new bool[written.Count];
         int zeroPages = 0;
-        foreach (var vpn in written)
+        for (int i = 0; i < written.Count; i++)
         {
-            if (IsZeroPage(vpn)) zeroPages++;
+            zero[i] = _memory.GetPage(written[i])!.IsZero;
+            if (zero[i]) zeroPages++;
         }
         long size = ImageHeader.Size + cpu.Length + 8 + 4 + 8L * unmapped.Count + 4
                     + (long)PageRecordHeader * written.Count + (long)Page.Size * (written.Count - zeroPages) + kernel.Length;
@@ -56,12 +58,13 @@ public sealed partial class Rv64Guest
         w.I32(unmapped.Count);
         foreach (var vpn in unmapped) w.U64(vpn);
         w.I32(written.Count);
-        foreach (var vpn in written)
+        for (int i = 0; i < written.Count; i++)
         {
-            w.U64(vpn);
+            ulong vpn = written[i];
             _memory.TryGetPermissions(vpn, out var perms);
+            w.U64(vpn);
             w.U8((byte)perms);
-            if (IsZeroPage(vpn))
+            if (zero[i])
             {
                 w.U8(PageZero);
             }
@@ -74,13 +77,11 @@ public sealed partial class Rv64Guest
         w.Raw(kernel.Written);
         var body = w.Written[ImageHeader.Size..];
         ulong baseSequence = kind == ImageKind.Full ? 0 : CaptureSequence;
-        var header = new ImageHeader(kind, CaptureSequence + 1, baseSequence, (ulong)body.Length, XxHash64.HashToUInt64(body));
+        var header = new ImageHeader(kind, CaptureSequence + 1, baseSequence, (ulong)body.Length, XxHash3.HashToUInt64(body));
         header.Write(w.Patch(0, ImageHeader.Size));
         CaptureSequence++;
         return w.ToArray();
     }
-
-    private bool IsZeroPage(ulong vpn) => _memory.GetPage(vpn)!.IsZero;
 
     private void WriteCpu(StateWriter w)
     {

@@ -124,6 +124,9 @@ public sealed partial class Rv64Guest : IGuest
         }
     }
 
+    /// <summary>The guest's memory, for benchmarks and tests that look below the <see cref="IGuest"/> surface.</summary>
+    internal GuestMemory Memory => _memory;
+
     /// <summary>The guest's monotonic clock now, without the guest observing it.</summary>
     internal long MonotonicNow => _kernel.Clock.Peek();
 

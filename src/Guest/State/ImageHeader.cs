@@ -51,7 +51,7 @@ internal readonly record struct ImageHeader(ImageKind Kind, ulong Sequence, ulon
             throw new CorruptStateException($"guest state body is {image.Length - Size} bytes, its header says {header.BodyLength}");
         }
         body = image[Size..];
-        if (XxHash64.HashToUInt64(body) != header.BodyChecksum) throw new CorruptStateException("guest state body checksum mismatch");
+        if (XxHash3.HashToUInt64(body) != header.BodyChecksum) throw new CorruptStateException("guest state body checksum mismatch");
         return header;
     }
 }

@@ -9,7 +9,9 @@ namespace FaultTolerant.Guest.State;
 /// </summary>
 internal sealed class StateWriter(int capacity = 4096)
 {
-    private byte[] _buffer = new byte[Math.Max(capacity, 16)];
+    // Uninitialized: every byte up to Length is written before it is read, and zeroing a large capture
+    // buffer would cost as much as a third of the copy.
+    private byte[] _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(capacity, 16));
 
     public int Length { get; private set; }
 
