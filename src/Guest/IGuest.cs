@@ -24,6 +24,18 @@ public interface IGuest
     /// <exception cref="InvalidOperationException">No full capture was taken first.</exception>
     byte[] CaptureDelta();
 
+    /// <summary>
+    /// Captures the state in parts (machine section and pages) for shipping page by page: the whole state
+    /// when <paramref name="full"/>, otherwise what changed since the previous capture. The dirty pages are
+    /// copied once, into the checkpoint; that copy is the whole pause. Starts a new epoch.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A delta was asked for before any full capture.</exception>
+    State.GuestCheckpoint Checkpoint(bool full);
+
+    /// <summary>Applies a delta that follows this guest's last capture or applied checkpoint, atomically.</summary>
+    /// <exception cref="GuestStateException">The delta is inconsistent or out of sequence; the guest is unchanged.</exception>
+    void ApplyCheckpoint(State.GuestCheckpoint delta);
+
     /// <summary>The sequence number of the last capture (0 before any): each delta names the one it follows.</summary>
     ulong CaptureSequence { get; }
 

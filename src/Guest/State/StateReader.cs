@@ -11,6 +11,8 @@ internal ref struct StateReader(ReadOnlySpan<byte> data)
 
     public readonly bool AtEnd => _position == _data.Length;
 
+    public readonly int Position => _position;
+
     private ReadOnlySpan<byte> Take(int n)
     {
         if (n < 0 || _data.Length - _position < n) throw new CorruptStateException($"guest state truncated: needed {n} bytes at offset {_position} of {_data.Length}");

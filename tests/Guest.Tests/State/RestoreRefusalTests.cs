@@ -25,7 +25,7 @@ public sealed class RestoreRefusalTests
         var (_, full, _, _) = Captured();
         foreach (var length in new[] { 0, 1, 4, 47, 48, 49, 100, full.Length / 2, full.Length - 1 })
         {
-            Assert.Throws<CorruptStateException>(() => Rv64Guest.Restore(full.AsSpan(0, length)));
+            Assert.Throws<CorruptStateException>(() => Rv64Guest.Restore(full.AsMemory(0, length)));
         }
     }
 
@@ -83,7 +83,7 @@ public sealed class RestoreRefusalTests
 
         Assert.ThrowsAny<GuestStateException>(() => backup.ApplyDelta(corrupt));
         Assert.Throws<StateSequenceException>(() => backup.ApplyDelta(d1));
-        Assert.Throws<CorruptStateException>(() => backup.ApplyDelta(d2.AsSpan(0, d2.Length - 1)));
+        Assert.Throws<CorruptStateException>(() => backup.ApplyDelta(d2.AsMemory(0, d2.Length - 1)));
 
         Assert.Equal(before, backup.StateHash());
         backup.ApplyDelta(d2);
