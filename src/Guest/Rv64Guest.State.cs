@@ -199,6 +199,13 @@ public sealed partial class Rv64Guest
         return final;
     }
 
+    public bool TryCopyPage(ulong pageNumber, Span<byte> destination)
+    {
+        if (!_memory.IsMapped(pageNumber)) return false;
+        _memory.PageBytes(pageNumber).CopyTo(destination);
+        return true;
+    }
+
     public UInt128 StateHash()
     {
         var hash = new XxHash128();

@@ -4,7 +4,7 @@ using System.Text;
 namespace FaultTolerant.Guest.State;
 
 /// <summary>Reads what <see cref="StateWriter"/> wrote; any overrun is corruption, never an index exception.</summary>
-internal ref struct StateReader(ReadOnlySpan<byte> data)
+public ref struct StateReader(ReadOnlySpan<byte> data)
 {
     private readonly ReadOnlySpan<byte> _data = data;
     private int _position;

@@ -7,7 +7,7 @@ namespace FaultTolerant.Guest.State;
 /// Little-endian binary writer for guest state. Sized up front when the caller knows the size, so a
 /// capture copies each page exactly once.
 /// </summary>
-internal sealed class StateWriter(int capacity = 4096)
+public sealed class StateWriter(int capacity = 4096)
 {
     // Uninitialized: every byte up to Length is written before it is read, and zeroing a large capture
     // buffer would cost as much as a third of the copy.

@@ -20,7 +20,7 @@ namespace FaultTolerant.Replica.Encoding;
 /// least 1 and no token runs past the page end. <see cref="PageEncoding.XorZeroRunLz4"/> is an LZ4 block
 /// (no frame) of such a body; <see cref="PageEncoding.Lz4"/> an LZ4 block of the page.
 /// </para>
-/// <para>Thread-safe; it keeps one small scratch buffer per thread and allocates nothing per page.</para>
+/// <para>Thread-safe: it keeps its scratch buffers per thread (12 KiB) and allocates nothing per page.</para>
 /// </remarks>
 public static partial class PageCodec
 {
@@ -30,12 +30,12 @@ public static partial class PageCodec
     /// <summary>The longest body <see cref="Encode"/> writes (a raw page): size encode buffers to this.</summary>
     public const int MaxEncodedSize = PageSize;
 
-    // LZ4 resets a 16 KiB hash table per call, so it is tried only where it can plausibly pay for that:
-    // on a zero-run body at least this long...
+    // An LZ4 attempt costs about a microsecond even on a hundred bytes, so it is made only where it paid off
+    // on the pages of real guests (miniredis under SETs, compute): on zero-run bodies from 64 bytes (shorter
+    // ones almost never shrank), and on the whole page only while the best form so far is 512 bytes or more
+    // (below that, compressing the whole page never won).
     private const int Lz4MinZeroRunBody = 64;
-
-    // ...and on the whole page only when the best delta found is still at least this long.
-    private const int Lz4MinBestForRawAttempt = PageSize / 4;
+    private const int Lz4MinBestForWholePage = PageSize / 8;
 
     [ThreadStatic]
     private static byte[]? _scratch;
@@ -67,49 +67,19 @@ public static partial class PageCodec
             return EncodeStandalone(page, lz4, destination, out written);
         }
 
-        Span<ulong> changed = stackalloc ulong[MaskWords];
-        if (!ComputeChangeMask(page, previous, changed))
+        ulong[] masks = Masks;
+        int changedBytes = ComputeChangeMask(page, previous, masks.AsSpan(ChangesAt, MaskWords));
+        if (changedBytes == 0)
         {
             return PageEncoding.Unchanged;
         }
 
         // Raw is the fallback, so every other form must come in strictly under a page.
-        var encoding = PageEncoding.Raw;
-        int best = PageSize;
-        int zeroRunLength = EncodeZeroRuns(page, previous, changed, destination[..(PageSize - 1)]);
-        if (zeroRunLength >= 0)
-        {
-            encoding = PageEncoding.XorZeroRun;
-            best = zeroRunLength;
-        }
-
+        int zeroRunLength = EncodeXorZeroRun(page, previous, masks, changedBytes, destination[..(PageSize - 1)]);
+        var (encoding, length) = zeroRunLength >= 0 ? (PageEncoding.XorZeroRun, zeroRunLength) : (PageEncoding.Raw, PageSize);
         if (lz4)
         {
-            Span<byte> scratch = Scratch;
-            if (zeroRunLength >= Lz4MinZeroRunBody)
-            {
-                int compressed = LZ4Codec.Encode(destination[..zeroRunLength], scratch[..(best - 1)], LZ4Level.L00_FAST);
-                if (compressed > 0)
-                {
-                    encoding = PageEncoding.XorZeroRunLz4;
-                    best = compressed;
-                }
-            }
-
-            if (best >= Lz4MinBestForRawAttempt)
-            {
-                int compressed = LZ4Codec.Encode(page, scratch.Slice(PageSize, best - 1), LZ4Level.L00_FAST);
-                if (compressed > 0)
-                {
-                    encoding = PageEncoding.Lz4;
-                    best = compressed;
-                }
-            }
-
-            if (encoding is PageEncoding.XorZeroRunLz4 or PageEncoding.Lz4)
-            {
-                scratch.Slice(encoding == PageEncoding.Lz4 ? PageSize : 0, best).CopyTo(destination);
-            }
+            (encoding, length) = TryLz4(page, destination, encoding, length);
         }
 
         if (encoding == PageEncoding.Raw)
@@ -117,7 +87,7 @@ public static partial class PageCodec
             page.CopyTo(destination);
         }
 
-        written = best;
+        written = length;
         return encoding;
     }
 
@@ -215,5 +185,43 @@ public static partial class PageCodec
         page.CopyTo(destination);
         written = PageSize;
         return PageEncoding.Raw;
+    }
+
+    /// <summary>
+    /// Tries LZ4 on the zero-run body in <paramref name="destination"/> and on the whole page, where that can
+    /// pay; leaves the smaller winner in <paramref name="destination"/> and returns it, or the form it was given.
+    /// </summary>
+    private static (PageEncoding Encoding, int Length) TryLz4(ReadOnlySpan<byte> page, Span<byte> destination, PageEncoding encoding, int length)
+    {
+        // Each candidate is compressed into the scratch buffer with room for one byte less than the best so
+        // far, so LZ4 gives up as soon as it cannot win.
+        Span<byte> scratch = Scratch;
+        const int FromZeroRuns = 0;
+        const int FromPage = PageSize;
+        int winner = -1;
+        if (encoding == PageEncoding.XorZeroRun && length >= Lz4MinZeroRunBody)
+        {
+            int compressed = LZ4Codec.Encode(destination[..length], scratch.Slice(FromZeroRuns, length - 1), LZ4Level.L00_FAST);
+            if (compressed > 0)
+            {
+                (encoding, length, winner) = (PageEncoding.XorZeroRunLz4, compressed, FromZeroRuns);
+            }
+        }
+
+        if (length >= Lz4MinBestForWholePage)
+        {
+            int compressed = LZ4Codec.Encode(page, scratch.Slice(FromPage, length - 1), LZ4Level.L00_FAST);
+            if (compressed > 0)
+            {
+                (encoding, length, winner) = (PageEncoding.Lz4, compressed, FromPage);
+            }
+        }
+
+        if (winner >= 0)
+        {
+            scratch.Slice(winner, length).CopyTo(destination);
+        }
+
+        return (encoding, length);
     }
 }
