@@ -1,6 +1,6 @@
 using FaultTolerant.Guest;
 using FaultTolerant.Guest.State;
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 using FaultTolerant.Replica.Wire;
 
 namespace FaultTolerant.Replica.Backup;
@@ -53,6 +53,9 @@ public sealed class CheckpointAssembler(Func<GuestCheckpoint, IGuest> restoreFul
         HighestGeneration = generation;
         _staging = null;
     }
+
+    /// <summary>The channel broke (a frame failed its checks, or the connection was cut): staging is gone, a full checkpoint must follow.</summary>
+    public AssemblyOutcome ChannelBroken(string reason) => Resync(reason);
 
     public AssemblyOutcome Accept(Frame frame)
     {

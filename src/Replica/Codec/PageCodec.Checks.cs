@@ -1,4 +1,4 @@
-namespace FaultTolerant.Replica.Encoding;
+namespace FaultTolerant.Replica.Codec;
 
 public static partial class PageCodec
 {

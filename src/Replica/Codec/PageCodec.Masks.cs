@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace FaultTolerant.Replica.Encoding;
+namespace FaultTolerant.Replica.Codec;
 
 /// <summary>
 /// Bit masks over the page, bit i of word i / 64 for byte i: which bytes changed, and which belong to a

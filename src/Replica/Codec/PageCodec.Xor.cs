@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace FaultTolerant.Replica.Encoding;
+namespace FaultTolerant.Replica.Codec;
 
 /// <summary>XOR of byte ranges: literals on encode, and into the previous copy on decode.</summary>
 public static partial class PageCodec

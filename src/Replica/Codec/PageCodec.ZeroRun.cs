@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace FaultTolerant.Replica.Encoding;
+namespace FaultTolerant.Replica.Codec;
 
 /// <summary>The XorZeroRun body: tokens of (varint run, varint length, literal XOR bytes).</summary>
 public static partial class PageCodec

@@ -1,6 +1,6 @@
 using K4os.Compression.LZ4;
 
-namespace FaultTolerant.Replica.Encoding;
+namespace FaultTolerant.Replica.Codec;
 
 /// <summary>
 /// Encodes one 4 KiB page for the checkpoint data channel against the copy last shipped to the receiver,

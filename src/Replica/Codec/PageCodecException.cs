@@ -1,4 +1,4 @@
-namespace FaultTolerant.Replica.Encoding;
+namespace FaultTolerant.Replica.Codec;
 
 /// <summary>
 /// An encoded page cannot be decoded: unknown encoding, a delta with no copy to apply it to, or a

@@ -1,4 +1,4 @@
-namespace FaultTolerant.Replica.Encoding;
+namespace FaultTolerant.Replica.Codec;
 
 /// <summary>How one 4 KiB page is encoded on the data channel; see <see cref="PageCodec"/> for the formats.</summary>
 /// <remarks>The values are on the wire: never renumber them.</remarks>

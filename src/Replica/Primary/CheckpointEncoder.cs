@@ -1,5 +1,5 @@
 using FaultTolerant.Guest.State;
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 using FaultTolerant.Replica.Wire;
 
 namespace FaultTolerant.Replica.Primary;

@@ -1,7 +1,7 @@
 using FaultTolerant.Guest;
 using FaultTolerant.Guest.Memory;
 using FaultTolerant.Guest.State;
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 
 namespace FaultTolerant.Replica.Wire;
 

@@ -1,7 +1,7 @@
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 using K4os.Compression.LZ4;
 
-namespace FaultTolerant.Replica.Tests.Encoding;
+namespace FaultTolerant.Replica.Tests.Codec;
 
 public sealed class PageCodecMalformedInputTests
 {

@@ -1,6 +1,6 @@
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 
-namespace FaultTolerant.Replica.Tests.Encoding;
+namespace FaultTolerant.Replica.Tests.Codec;
 
 /// <summary>Randomized, with fixed seeds: a failure names the seed and iteration that reproduce it.</summary>
 public sealed class PageCodecPropertyTests

@@ -1,6 +1,6 @@
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 
-namespace FaultTolerant.Replica.Tests.Encoding;
+namespace FaultTolerant.Replica.Tests.Codec;
 
 /// <summary>Caller mistakes are argument errors, not codec errors; and the hot path allocates nothing.</summary>
 public sealed class PageCodecContractTests

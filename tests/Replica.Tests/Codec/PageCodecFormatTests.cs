@@ -1,6 +1,6 @@
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 
-namespace FaultTolerant.Replica.Tests.Encoding;
+namespace FaultTolerant.Replica.Tests.Codec;
 
 /// <summary>Pins the XorZeroRun wire format: these bytes are what other versions will read.</summary>
 public sealed class PageCodecFormatTests

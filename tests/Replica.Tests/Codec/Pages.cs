@@ -1,6 +1,6 @@
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 
-namespace FaultTolerant.Replica.Tests.Encoding;
+namespace FaultTolerant.Replica.Tests.Codec;
 
 /// <summary>Page scenarios (a page and the receiver's previous copy) and the round-trip check they share.</summary>
 internal static class Pages

@@ -1,6 +1,6 @@
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 
-namespace FaultTolerant.Replica.Tests.Encoding;
+namespace FaultTolerant.Replica.Tests.Codec;
 
 public sealed class PageCodecChoiceTests
 {

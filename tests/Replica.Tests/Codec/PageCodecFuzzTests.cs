@@ -1,6 +1,6 @@
-using FaultTolerant.Replica.Encoding;
+using FaultTolerant.Replica.Codec;
 
-namespace FaultTolerant.Replica.Tests.Encoding;
+namespace FaultTolerant.Replica.Tests.Codec;
 
 /// <summary>
 /// Decode of corrupted input either throws <see cref="PageCodecException"/> with the destination untouched,

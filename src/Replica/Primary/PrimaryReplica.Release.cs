@@ -1,0 +1,34 @@
+using FaultTolerant.Replica.Inputs;
+
+namespace FaultTolerant.Replica.Primary;
+
+/// <summary>Releasing committed output: invariant O is kept by the gate; this only carries out its decisions.</summary>
+public sealed partial class PrimaryReplica
+{
+    private void TryRelease()
+    {
+        while (_gate.TakeRelease() is { } release)
+        {
+            var current = _guest.OutputMarks().ToDictionary(m => m.StreamId);
+            var output = new List<ReleasedOutput>();
+            long bytes = 0;
+            foreach (var (stream, mark) in release.Streams)
+            {
+                // A stream missing now was released and forgotten before (a closed connection, fully delivered).
+                if (!current.TryGetValue(stream, out var now) || now.Released > mark.Sent) continue;
+                if (mark.Sent == now.Released && !mark.Closed) continue;
+                var data = _guest.ReadOutput(stream, mark.Sent);
+                output.Add(new ReleasedOutput(stream, now.Released, data, mark.Closed));
+                bytes += data.Length;
+                _guest.ReleaseOutput(stream, mark.Sent);
+            }
+            Interlocked.Exchange(ref _released, (long)release.Epoch);
+            var tag = new KeyValuePair<string, object?>("guest", _options.GuestName);
+            if (_epochEndedAt.Remove(release.Epoch, out var endedAt)) ReplicaMetrics.AckLatency.Record((_clock.Elapsed - endedAt).TotalMilliseconds, tag);
+            foreach (var old in _epochEndedAt.Keys.Where(k => k < release.Epoch).ToList()) _epochEndedAt.Remove(old);
+            ReplicaMetrics.OutputReleased.Add(bytes, tag);
+            ReplicaMetrics.ReplicationLag.Record((long)(Epoch - release.Epoch), tag);
+            _source.OnRelease(new ReleasedEpoch(release.Generation, release.Epoch, output, release.Connections));
+        }
+    }
+}
