@@ -1,5 +1,6 @@
 using FaultTolerant.Guest;
 using FaultTolerant.Guest.State;
+using FaultTolerant.Replica.Channel;
 using FaultTolerant.Replica.Wire;
 
 namespace FaultTolerant.Replica.Backup;
@@ -9,7 +10,7 @@ namespace FaultTolerant.Replica.Backup;
 /// state over to become the new primary's guest. Thread-safe: a channel reader feeds it, a control thread
 /// promotes it.
 /// </summary>
-public sealed class BackupReplica(string backupId, Func<GuestCheckpoint, IGuest> restoreFull)
+public sealed class BackupReplica(string backupId, Func<GuestCheckpoint, IGuest> restoreFull) : IFrameReceiver
 {
     private readonly Lock _lock = new();
     private readonly CheckpointAssembler _assembler = new(restoreFull);
@@ -64,9 +65,11 @@ public sealed class BackupReplica(string backupId, Func<GuestCheckpoint, IGuest>
     }
 
     /// <summary>The channel broke mid-stream (a corrupt frame, a cut connection): whatever was staged is gone.</summary>
-    public AssemblyOutcome Receive(FrameException broken)
+    public AssemblyOutcome Receive(FrameException broken) => ChannelBroken(broken.Message);
+
+    public AssemblyOutcome ChannelBroken(string reason)
     {
-        lock (_lock) return _assembler.ChannelBroken(broken.Message);
+        lock (_lock) return _assembler.ChannelBroken(reason);
     }
 
     public void ObserveGeneration(ulong generation)
