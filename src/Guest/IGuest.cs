@@ -73,6 +73,13 @@ public interface IGuest
     /// <summary>Output waiting for release, per stream (stdout, stderr, each connection), oldest byte first.</summary>
     IReadOnlyList<GuestOutput> PendingOutput();
 
+    /// <summary>Where each stream with unreleased output (or an unreleased close) stands: cheap, no bytes copied.</summary>
+    IReadOnlyList<OutputMark> OutputMarks();
+
+    /// <summary>A stream's unreleased bytes from its released offset up to <paramref name="upToOffset"/>.</summary>
+    /// <exception cref="ArgumentException">No such stream, or the offset is outside its unreleased bytes.</exception>
+    byte[] ReadOutput(long streamId, long upToOffset);
+
     /// <summary>Drops a stream's output up to an offset, once the host has delivered it.</summary>
     void ReleaseOutput(long streamId, long upToOffset);
 
@@ -90,6 +97,9 @@ public enum GuestStatus
 /// <summary>One stream's unreleased output. <see cref="Offset"/> is the stream offset of the first byte.</summary>
 /// <param name="Closed">The guest closed the stream: nothing follows these bytes.</param>
 public sealed record GuestOutput(long StreamId, long Offset, byte[] Data, bool Closed);
+
+/// <summary>A stream's unreleased output: released up to <see cref="Released"/>, written up to <see cref="Sent"/>.</summary>
+public readonly record struct OutputMark(long StreamId, long Released, long Sent, bool Closed);
 
 public sealed record GuestMemoryStatistics(long MappedPages, long ResidentPages, int DirtyPages, long LimitPages);
 

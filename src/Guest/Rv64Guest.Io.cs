@@ -27,6 +27,23 @@ public sealed partial class Rv64Guest
     ];
 
     public void ReleaseOutput(long streamId, long upToOffset) => _kernel.Release(streamId, upToOffset);
+
+    public IReadOnlyList<OutputMark> OutputMarks() =>
+    [
+        .. _kernel.OutputStreams()
+            .Where(s => s.Pending.Count > 0 || (s.Closed && s.Id >= GuestStreams.FirstConnection))
+            .Select(s => new OutputMark(s.Id, s.ReleasedOffset, s.Sent, s.Closed)),
+    ];
+
+    public byte[] ReadOutput(long streamId, long upToOffset)
+    {
+        var stream = _kernel.OutputStreams().FirstOrDefault(s => s.Id == streamId) ?? throw new ArgumentException($"no output stream {streamId}", nameof(streamId));
+        if (upToOffset < stream.ReleasedOffset || upToOffset > stream.Sent)
+        {
+            throw new ArgumentException($"offset {upToOffset} is outside stream {streamId}'s unreleased bytes [{stream.ReleasedOffset}, {stream.Sent}]", nameof(upToOffset));
+        }
+        return stream.Pending.Span[..(int)(upToOffset - stream.ReleasedOffset)].ToArray();
+    }
 }
 
 public static class GuestOutputExtensions
