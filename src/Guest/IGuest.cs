@@ -36,8 +36,11 @@ public interface IGuest
     /// <exception cref="GuestStateException">The delta is inconsistent or out of sequence; the guest is unchanged.</exception>
     void ApplyCheckpoint(State.GuestCheckpoint delta);
 
-    /// <summary>Copies a mapped page's current bytes (zeros if never written); false if the page is not mapped.</summary>
-    bool TryCopyPage(ulong pageNumber, Span<byte> destination);
+    /// <summary>Copies a mapped page's current bytes (zeros if never written) and rights; false if the page is not mapped.</summary>
+    bool TryCopyPage(ulong pageNumber, Span<byte> destination, out Memory.PagePermissions permissions);
+
+    /// <summary>Every mapped page number, ascending (for a pre-copy that walks the address space while the guest runs).</summary>
+    IReadOnlyList<ulong> MappedPageNumbers();
 
     /// <summary>The sequence number of the last capture (0 before any): each delta names the one it follows.</summary>
     ulong CaptureSequence { get; }

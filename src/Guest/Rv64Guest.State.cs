@@ -199,12 +199,14 @@ public sealed partial class Rv64Guest
         return final;
     }
 
-    public bool TryCopyPage(ulong pageNumber, Span<byte> destination)
+    public bool TryCopyPage(ulong pageNumber, Span<byte> destination, out PagePermissions permissions)
     {
-        if (!_memory.IsMapped(pageNumber)) return false;
+        if (!_memory.TryGetPermissions(pageNumber, out permissions)) return false;
         _memory.PageBytes(pageNumber).CopyTo(destination);
         return true;
     }
+
+    public IReadOnlyList<ulong> MappedPageNumbers() => [.. _memory.MappedPageNumbers()];
 
     public UInt128 StateHash()
     {

@@ -15,6 +15,10 @@ public sealed partial class PrimaryReplica
     private bool _changedSinceEpoch = true;
     private bool _stopped;
     private TimeSpan _epochStart;
+    private int _fullCaptures;
+
+    /// <summary>Full captures taken: one at start; backups that join or resync later are brought up by pre-copy.</summary>
+    public int FullCaptures => Volatile.Read(ref _fullCaptures);
 
     private sealed class PendingInput
     {
@@ -63,6 +67,7 @@ public sealed partial class PrimaryReplica
                 continue;
             }
 
+            AdvancePrecopy();
             long before = _guest.InstructionsRetired;
             var result = _guest.Run(_options.Slice);
             if (_guest.InstructionsRetired != before) _changedSinceEpoch = true;
@@ -87,7 +92,7 @@ public sealed partial class PrimaryReplica
                 // Nothing to run until input, a guest timer, or this epoch's end.
                 var wait = due ? _options.Epochs.Remaining(elapsed, outputWaiting) : Timeout.InfiniteTimeSpan;
                 if (blocked.WakeAfter is { } wake && (wait == Timeout.InfiniteTimeSpan || wake < wait)) wait = wake;
-                WaitForEvent(wait);
+                WaitForEvent(PrecopyPending ? TimeSpan.Zero : wait);
             }
         }
     }
@@ -103,6 +108,7 @@ public sealed partial class PrimaryReplica
     private void EndEpoch()
     {
         var pauseStart = _clock.Elapsed;
+        if (_needFull) Interlocked.Increment(ref _fullCaptures);
         var checkpoint = _guest.Checkpoint(_needFull);
         var pause = _clock.Elapsed - pauseStart;
         _needFull = false;
@@ -119,7 +125,8 @@ public sealed partial class PrimaryReplica
         ReplicaMetrics.Epochs.Add(1, tag);
         ReplicaMetrics.Pause.Record(pause.TotalMilliseconds, tag);
         ReplicaMetrics.DirtyPages.Record(checkpoint.Pages.Count, tag);
-        _shipper.Ship(checkpoint, _gate.Generation, epoch, _links);
+        var (shared, plain) = Recipients();
+        _shipper.Ship(new ShipJob.Epoch(checkpoint, _gate.Generation, epoch, shared, plain));
         TryRelease();
     }
 
@@ -158,17 +165,16 @@ public sealed partial class PrimaryReplica
                 if (_gate.Acked(ack.Backup, ack.Generation, ack.Epoch)) TryRelease();
                 break;
             case Event.Resync r when r.Generation == _gate.Generation:
-                _needFull = true;
-                _changedSinceEpoch = true;
+                WantSync(r.Backup);
                 break;
             case Event.NewGeneration g:
                 _gate.NewGeneration(g.Generation, g.StillPrimary, g.Backups.Select(b => b.BackupId));
                 if (g.StillPrimary)
                 {
+                    var known = _links.Select(l => l.BackupId).ToHashSet();
                     _links = [.. g.Backups];
-                    // New backups have nothing to apply a delta to.
-                    _needFull = true;
-                    _changedSinceEpoch = true;
+                    // New backups have nothing to apply a delta to: they are brought up by pre-copy.
+                    foreach (var link in _links.Where(l => !known.Contains(l.BackupId))) WantSync(link.BackupId);
                     TryRelease();
                 }
                 break;

@@ -8,9 +8,51 @@ public sealed partial class PrimaryReplica
 {
     private readonly Shipper _shipper;
 
+    /// <summary>One unit of shipping, run in order on the shipper thread.</summary>
+    private abstract record ShipJob
+    {
+        public abstract void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag);
+
+        protected static void Send(EncodedCheckpoint encoded, IReadOnlyList<IBackupLink> links, KeyValuePair<string, object?> tag)
+        {
+            if (links.Count == 0) return;
+            ReplicaMetrics.RawBytes.Add(encoded.RawBytes, tag);
+            ReplicaMetrics.EncodedBytes.Add(encoded.EncodedBytes, tag);
+            foreach (var link in links) link.Send(encoded);
+        }
+
+        /// <summary>
+        /// An epoch's checkpoint: encoded once against the pages as last shipped for every in-sync backup (they all
+        /// hold exactly that state), and once more against nothing for backups in the middle of a pre-copy.
+        /// </summary>
+        public sealed record Epoch(GuestCheckpoint Checkpoint, ulong Generation, ulong Number, IReadOnlyList<IBackupLink> Shared, IReadOnlyList<IBackupLink> Plain) : ShipJob
+        {
+            public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag)
+            {
+                Send(encoder.Encode(Checkpoint, Generation, Number), Shared, tag);
+                if (Plain.Count > 0) Send(encoder.EncodePlain(Checkpoint, Generation, Number), Plain, tag);
+            }
+        }
+
+        public sealed record SyncBegin(long PageLimit, ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob
+        {
+            public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag) => Send(encoder.SyncBegin(PageLimit, Generation, AfterEpoch), Links, tag);
+        }
+
+        public sealed record SyncPages(IReadOnlyList<CheckpointPage> Pages, ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob
+        {
+            public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag) => Send(encoder.SyncPages(Pages, Generation, AfterEpoch), Links, tag);
+        }
+
+        public sealed record SyncEnd(ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob
+        {
+            public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag) => Send(encoder.SyncEnd(Generation, AfterEpoch), Links, tag);
+        }
+    }
+
     private sealed class Shipper(PrimaryOptions options)
     {
-        private readonly BlockingCollection<(GuestCheckpoint Checkpoint, ulong Generation, ulong Epoch, IReadOnlyList<IBackupLink> Links)> _queue = [];
+        private readonly BlockingCollection<ShipJob> _queue = [];
         private readonly CheckpointEncoder _encoder = new(options.GuestId, new ShippedPageCache(options.CacheBytes), options.Lz4);
         private Thread? _thread;
 
@@ -20,9 +62,9 @@ public sealed partial class PrimaryReplica
             _thread.Start();
         }
 
-        public void Ship(GuestCheckpoint checkpoint, ulong generation, ulong epoch, IReadOnlyList<IBackupLink> links)
+        public void Ship(ShipJob job)
         {
-            if (!_queue.IsAddingCompleted) _queue.Add((checkpoint, generation, epoch, links));
+            if (!_queue.IsAddingCompleted) _queue.Add(job);
         }
 
         public void Complete() => _queue.CompleteAdding();
@@ -30,15 +72,7 @@ public sealed partial class PrimaryReplica
         private void Run()
         {
             var tag = new KeyValuePair<string, object?>("guest", options.GuestName);
-            foreach (var (checkpoint, generation, epoch, links) in _queue.GetConsumingEnumerable())
-            {
-                // Encoded once, against the pages as last shipped, and the same frames go to every backup:
-                // in-sync backups all hold exactly that state, and a backup that is not gets a full checkpoint.
-                var encoded = _encoder.Encode(checkpoint, generation, epoch);
-                ReplicaMetrics.RawBytes.Add(encoded.RawBytes, tag);
-                ReplicaMetrics.EncodedBytes.Add(encoded.EncodedBytes, tag);
-                foreach (var link in links) link.Send(encoded);
-            }
+            foreach (var job in _queue.GetConsumingEnumerable()) job.Run(_encoder, tag);
         }
     }
 }

@@ -14,4 +14,13 @@ public enum FrameType : byte
 
     /// <summary>Closes checkpoint e with its page count and a hash of its decoded content; the backup applies it now.</summary>
     CheckpointEnd = 4,
+
+    /// <summary>
+    /// Starts an iterative pre-copy for a backup that has no usable state: Pages frames outside any checkpoint
+    /// now carry copies of every page taken while the guest runs (fuzzy), and deltas overlay them.
+    /// </summary>
+    SyncBegin = 5,
+
+    /// <summary>Every page has been copied once: the next delta makes the staged image consistent, and it is committed.</summary>
+    SyncEnd = 6,
 }

@@ -52,6 +52,24 @@ public sealed record CheckpointBeginPayload(bool IsFull, ulong Sequence, ulong B
         });
 }
 
+/// <summary>Starts a pre-copy: the guest's page limit, so the backup can bound what it stages.</summary>
+public sealed record SyncBeginPayload(long PageLimit)
+{
+    public byte[] Encode()
+    {
+        var w = new StateWriter(8);
+        w.I64(PageLimit);
+        return w.ToArray();
+    }
+
+    public static SyncBeginPayload Decode(ReadOnlySpan<byte> payload) =>
+        Payloads.Read(payload, (ref StateReader r) =>
+        {
+            long limit = r.I64();
+            return limit > 0 ? new SyncBeginPayload(limit) : throw new FrameException($"bad page limit {limit}");
+        });
+}
+
 /// <summary>One encoded page inside a Pages frame.</summary>
 public readonly record struct EncodedPage(ulong Number, PagePermissions Permissions, PageEncoding Encoding, ReadOnlyMemory<byte> Body);
 

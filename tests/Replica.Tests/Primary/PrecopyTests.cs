@@ -1,0 +1,71 @@
+using FaultTolerant.Replica.Backup;
+using FaultTolerant.Replica.Primary;
+using FaultTolerant.Replica.Tests.Support;
+
+namespace FaultTolerant.Replica.Tests.Primary;
+
+/// <summary>Iterative pre-copy: a backup brought up while the guest keeps running and dirtying memory.</summary>
+public sealed class PrecopyTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private static async Task WaitUntil(Func<bool> condition, string what) => await WaitUntil(condition, () => what);
+
+    private static async Task WaitUntil(Func<bool> condition, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what()}");
+            await Task.Delay(10);
+        }
+    }
+
+    [Theory]
+    [InlineData("memstress", new[] { "3000", "0" })]
+    [InlineData("compute", new[] { "400" })]
+    public async Task A_backup_that_joins_late_reaches_exactly_the_state_of_one_in_sync_from_the_start(string program, string[] args)
+    {
+        var early = new BackupReplica("early", TestGuests.RestoreFull);
+        var late = new BackupReplica("late", TestGuests.RestoreFull);
+        var earlyLink = new LoopbackLink(early);
+        var lateLink = new LoopbackLink(late);
+        var primary = new PrimaryReplica(TestGuests.Load(program, args), new PrimaryOptions(program, 1, 1), [earlyLink], new TestGateway());
+        earlyLink.Primary = primary;
+        lateLink.Primary = primary;
+        primary.Start();
+        await WaitUntil(() => early.CommittedEpoch >= 5, "the first backup is in sync");
+
+        primary.GenerationChanged(2, stillPrimary: true, [earlyLink, lateLink]);
+        await WaitUntil(() => late.CommittedEpoch > 0, "the late backup completes its pre-copy");
+        ulong joined = late.CommittedEpoch;
+        await WaitUntil(() => primary.ReleasedEpoch >= joined + 3,
+            () => $"both backups ack a few more epochs (joined at {joined}; now early {early.CommittedEpoch}, late {late.CommittedEpoch}, late resyncs {lateLink.Resyncs}, released {primary.ReleasedEpoch}, epoch {primary.Epoch})");
+
+        primary.Stop();
+        var end = await primary.Completion.WaitAsync(Patience);
+        await WaitUntil(() => early.CommittedEpoch == late.CommittedEpoch && early.CommittedEpoch >= end.Epoch, "every shipped epoch is applied");
+
+        Assert.Equal(early.CommittedHash(), late.CommittedHash());
+        Assert.Equal(1, primary.FullCaptures);
+    }
+
+    [Fact]
+    public async Task A_backup_that_loses_frames_is_resynced_by_pre_copy_not_by_a_full_capture()
+    {
+        var backup = new BackupReplica("b", TestGuests.RestoreFull);
+        var link = new LoopbackLink(backup, seed: 4);
+        var primary = new PrimaryReplica(TestGuests.Load("memstress", "2000", "0"), new PrimaryOptions("memstress", 1, 1), [link], new TestGateway());
+        link.Primary = primary;
+        primary.Start();
+        await WaitUntil(() => backup.CommittedEpoch >= 3, "the backup is in sync");
+        link.DropPerMille = 200;
+        await WaitUntil(() => link.Resyncs > 0, "a lost frame forces a resync");
+        link.DropPerMille = 0;
+        ulong lost = backup.CommittedEpoch;
+        await WaitUntil(() => backup.CommittedEpoch > lost + 3, "the resynced backup commits again");
+        Assert.Equal(1, primary.FullCaptures);
+        primary.Stop();
+        await primary.Completion.WaitAsync(Patience);
+    }
+}
