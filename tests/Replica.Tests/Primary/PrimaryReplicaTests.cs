@@ -131,7 +131,8 @@ public sealed class PrimaryReplicaTests
             acknowledged++;
         }
         // Writes in flight when the primary dies: sent, never answered.
-        for (int i = 60; i < 60 + random.Next(1, 8); i++) c.Gateway.Send(conn, Command("SET", $"key{i}", $"value{i}"));
+        int inFlight = random.Next(1, 8);
+        for (int i = 60; i < 60 + inFlight; i++) c.Gateway.Send(conn, Command("SET", $"key{i}", $"value{i}"));
         c.Link.DropPerMille = 0;
         c.Link.CorruptPerMille = 0;
         c.Primary.Stop();
@@ -142,7 +143,11 @@ public sealed class PrimaryReplicaTests
         c.Gateway.Failover(next, promoted.Connections);
         next.Start();
 
-        for (int i = 0; i < acknowledged; i++) Assert.Equal($"value{i}", Call(c.Gateway, conn, "GET", $"key{i}"));
+        // The replayed in-flight writes are answered once each, before anything sent after the failover.
+        int expected = 2 * acknowledged + inFlight;
+        Assert.True(c.Gateway.WaitFor(conn, d => Replies(d).Count >= expected, Patience), "the replayed writes were not all answered");
+        Assert.Equal(expected, Replies(c.Gateway.ReceivedSoFar(conn)).Count);
+        for (int i = 0; i < acknowledged + inFlight; i++) Assert.Equal($"value{i}", Call(c.Gateway, conn, "GET", $"key{i}"));
         // Replayed input applies exactly once: the counter continues from the last acknowledged INCR.
         Assert.Equal($":{acknowledged + 1}", Call(c.Gateway, conn, "INCR", "writes"));
         next.Stop();
