@@ -38,14 +38,7 @@ public sealed partial class DataChannelListener
             _socket = socket;
             _abort = CancellationTokenSource.CreateLinkedTokenSource(listener._stopping.Token);
             Id = id;
-            try
-            {
-                Remote = socket.RemoteEndPoint;
-            }
-            catch (SocketException)
-            {
-                // Reset before we looked: the first read will say so.
-            }
+            Remote = RemoteOf(socket);
         }
 
         public long Id { get; }
@@ -53,6 +46,19 @@ public sealed partial class DataChannelListener
         public EndPoint? Remote { get; }
 
         public Task Completion => _done.Task;
+
+        /// <summary>The peer's address, or null if the connection was reset before anyone looked (the first read will say so).</summary>
+        public static EndPoint? RemoteOf(Socket socket)
+        {
+            try
+            {
+                return socket.RemoteEndPoint;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return null;
+            }
+        }
 
         public void Start() => _ = Task.Run(RunAsync);
 

@@ -127,13 +127,14 @@ public sealed partial class DataChannelListener : IAsyncDisposable
                 continue;
             }
             long id = Interlocked.Increment(ref _nextConnectionId);
-            var connection = new Connection(this, id, accepted);
             if (_connections.Count >= _options.MaxConnections)
             {
+                var remote = Connection.RemoteOf(accepted);
                 ChannelSockets.Abort(accepted);
-                RaiseClosed(new ChannelClosed(id, connection.Remote, null, $"refused: {_options.MaxConnections} connections are open already"));
+                RaiseClosed(new ChannelClosed(id, remote, null, $"refused: {_options.MaxConnections} connections are open already"));
                 continue;
             }
+            var connection = new Connection(this, id, accepted);
             _connections[id] = connection;
             connection.Start();
         }

@@ -21,15 +21,15 @@ public sealed partial class TcpBackupLink
         private readonly Task _watch;
         private string? _breakReason;
 
-        private LinkConnection(Socket socket, TcpBackupLinkOptions options, CancellationToken stopping)
+        private LinkConnection(Socket socket, TcpBackupLinkOptions options)
         {
             _socket = socket;
             _options = options;
-            _cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            _cts = new CancellationTokenSource();
             _watch = WatchAsync();
         }
 
-        /// <summary>Cancelled when the connection breaks or the link stops.</summary>
+        /// <summary>Cancelled when the connection breaks (not when the link stops: a unit being written may finish first).</summary>
         public CancellationToken Token => _cts.Token;
 
         public string? BreakReason => Volatile.Read(ref _breakReason);
@@ -47,7 +47,7 @@ public sealed partial class TcpBackupLink
                 await socket.ConnectAsync(endpoint, timeout.Token);
                 int sent = await socket.SendAsync(hello, SocketFlags.None, timeout.Token);
                 if (sent != hello.Length) throw new IOException($"the Hello went out short ({sent} of {hello.Length} bytes)");
-                return (new LinkConnection(socket, options, stopping), null);
+                return (new LinkConnection(socket, options), null);
             }
             catch (Exception e)
             {
@@ -187,7 +187,7 @@ public sealed partial class TcpBackupLink
             }
             catch (OperationCanceledException)
             {
-                // The link stops or the connection broke already: closing is CloseAsync's job.
+                // The connection broke already: closing is CloseAsync's job.
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {

@@ -54,12 +54,17 @@ public sealed partial class TcpBackupLink
         }
     }
 
-    /// <summary>Writes checkpoints until the connection breaks or the link stops; returns why it ended.</summary>
+    /// <summary>
+    /// Writes units until the connection breaks or the link stops; returns why it ended. A stop waits for the unit
+    /// being written (<see cref="DisposeAsync"/> bounds how long), so a link closed between epochs ends its stream
+    /// cleanly and the backup keeps its place.
+    /// </summary>
     private async Task<string> PumpAsync(LinkConnection connection)
     {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(connection.Token, _stopping.Token);
         try
         {
-            while (true)
+            while (!_stopping.IsCancellationRequested)
             {
                 EncodedCheckpoint? next;
                 lock (_lock)
@@ -69,7 +74,7 @@ public sealed partial class TcpBackupLink
                 }
                 if (!_writing)
                 {
-                    await _work.WaitAsync(connection.Token);
+                    await _work.WaitAsync(idle.Token);
                     continue;
                 }
                 long bytes = await connection.WriteAsync(next!.Frames);
@@ -80,12 +85,14 @@ public sealed partial class TcpBackupLink
                     _bytesSent += bytes;
                 }
             }
+            return "the link was disposed";
         }
         catch (Exception e)
         {
             // Any failure, expected (reset, stall, break) or not, ends this connection only; the writer reconnects.
+            if (connection.BreakReason is { } reason) return reason;
             if (_stopping.IsCancellationRequested) return "the link was disposed";
-            return connection.BreakReason ?? $"write failed: {(e.InnerException ?? e).Message}";
+            return $"write failed: {(e.InnerException ?? e).Message}";
         }
     }
 

@@ -156,12 +156,26 @@ public sealed partial class TcpBackupLink : IBackupLink, IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the writer and closes the connection: cleanly between checkpoints, with a reset in the middle of one.</summary>
+    /// <summary>
+    /// Stops the writer and closes the connection. A unit being written is finished first if that takes less than
+    /// <see cref="TcpBackupLinkOptions.DisposeDrainTimeout"/>, and the stream then ends cleanly, so the backup keeps
+    /// its place; otherwise it is cut (the backup voids what it staged). Units still waiting are dropped.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stopping.CancelAsync();
-        await _run;
+        try
+        {
+            await _run.WaitAsync(_options.DisposeDrainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            LinkConnection? connection;
+            lock (_lock) connection = _connection;
+            connection?.Break("the link was disposed in the middle of a unit");
+            await _run;
+        }
         lock (_lock)
         {
             _connectedSignal.TrySetCanceled();

@@ -28,6 +28,9 @@ public sealed record TcpBackupLinkOptions
     /// <summary>Bytes handed to the socket per system call (frames are gathered, never copied); at least one frame.</summary>
     public int MaxWriteBytes { get; init; } = 4 << 20;
 
+    /// <summary>How long <see cref="TcpBackupLink.DisposeAsync"/> lets the unit being written finish before cutting it.</summary>
+    public TimeSpan DisposeDrainTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>TCP keep-alive idle time, so a vanished backup is noticed while the link is idle.</summary>
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -41,6 +44,7 @@ public sealed record TcpBackupLinkOptions
         if (WriteStallTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(WriteStallTimeout), WriteStallTimeout, "must be positive");
         if (SendBufferBytes < 0) throw new ArgumentOutOfRangeException(nameof(SendBufferBytes), SendBufferBytes, "must be 0 (system default) or positive");
         if (MaxWriteBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxWriteBytes), MaxWriteBytes, "must be positive");
+        if (DisposeDrainTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DisposeDrainTimeout), DisposeDrainTimeout, "must not be negative");
         if (KeepAlive < TimeSpan.FromSeconds(1)) throw new ArgumentOutOfRangeException(nameof(KeepAlive), KeepAlive, "must be at least 1 s");
     }
 }

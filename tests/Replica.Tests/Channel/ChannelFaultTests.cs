@@ -6,13 +6,14 @@ namespace FaultTolerant.Replica.Tests.Channel;
 /// <summary>
 /// The network misbehaves between a running primary and its backup (memstress dirtying every page, epoch after
 /// epoch): a bit flips, the connection is cut inside a checkpoint, the backup stops reading. Each time both ends
-/// notice, the backup never commits what it did not wholly get, and after a full resync it holds the primary's state.
+/// notice, the backup never commits what it did not wholly get, and after a resync (a pre-copy) it holds the
+/// primary's state again.
 /// </summary>
 [Collection(DataChannelCollection.Name)]
 public sealed class ChannelFaultTests
 {
     [Fact]
-    public async Task A_bit_flipped_in_transit_is_caught_and_after_a_full_resync_the_backup_converges_on_the_primary()
+    public async Task A_bit_flipped_in_transit_is_caught_and_after_a_resync_the_backup_converges_on_the_primary()
     {
         await using var c = TcpCluster.Start("memstress", ["512", "0"], viaProxy: true);
         await c.Until(c => c.Commits.Count() >= 3, "three epochs committed through the proxy");
@@ -59,7 +60,7 @@ public sealed class ChannelFaultTests
 
         c.Proxy!.Pause();
         await c.Until(c => c.Broken.Any(r => r.Contains("queued", StringComparison.Ordinal)), "the link to give up on its queue");
-        // Deltas waiting stay under the bound; what else it holds is at most the checkpoint being written and one full one.
+        // Deltas waiting stay under the bound; what else it holds is at most the unit being written and one image.
         for (int i = 0; i < 20; i++)
         {
             Assert.True(c.Link.Statistics.QueuedBytes <= bound + (20 << 20), $"{c.Link.Statistics.QueuedBytes} bytes queued");

@@ -285,4 +285,28 @@ public sealed class DataChannelListenerTests
         Assert.Equal(1UL, h.Backup.CommittedEpoch);
         Assert.Equal(mine.HashAt[1], h.Backup.CommittedHash());
     }
+
+    [Fact]
+    public async Task Connections_past_the_limit_are_closed_at_once_and_those_within_it_are_served()
+    {
+        await using var h = new Harness(options: new DataChannelListenerOptions { MaxConnections = 1 });
+        using var first = await h.ConnectAsync();
+        await Eventually.True(() => h.Listener.ConnectionCount == 1, "the first connection to be accepted");
+        try
+        {
+            using var second = await h.ConnectAsync();
+            await Eventually.Within(ClosedByPeerAsync(second), "the listener to close the connection over its limit");
+        }
+        catch (SocketException)
+        {
+            // Reset before the connect completed on this side: closed all the same.
+        }
+        await h.WaitClosedAsync("connections are open already");
+
+        var frames = new GuestFrames(Guest, "memstress", "64", "0");
+        await first.SendAsync(GuestFrames.Hello(Guest, 1), SocketFlags.None);
+        await first.SendAsync(GuestFrames.Bytes(frames.Next()), SocketFlags.None);
+        await Eventually.True(() => h.Backup.CommittedEpoch == 1, "the first connection to be served");
+    }
 }
+

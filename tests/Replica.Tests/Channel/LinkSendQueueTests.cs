@@ -116,7 +116,8 @@ public sealed class LinkSendQueueTests
         Assert.Equal(LinkItemKind.Image, LinkSendQueue.Classify(Unit(FrameType.Pages, 1, new byte[3])));
         Assert.Equal(LinkItemKind.Image, LinkSendQueue.Classify(Unit(FrameType.SyncEnd, 1, [])));
         Assert.Equal(LinkItemKind.Delta, LinkSendQueue.Classify(Checkpoint(2, full: false, 1)));
-        Assert.Equal(LinkItemKind.Delta, LinkSendQueue.Classify(Unit(FrameType.CheckpointBegin, 2, [1, 2, 3])));
+        Assert.Equal(LinkItemKind.Delta, LinkSendQueue.Classify(Unit(FrameType.CheckpointBegin, 2, [7, 2, 3])));
+        Assert.Equal(LinkItemKind.Delta, LinkSendQueue.Classify(Unit(FrameType.CheckpointBegin, 2, [])));
         Assert.Equal(LinkItemKind.Delta, LinkSendQueue.Classify(new EncodedCheckpoint([], 0, 0, 0)));
     }
 
