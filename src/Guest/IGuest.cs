@@ -29,8 +29,12 @@ public interface IGuest
     /// when <paramref name="full"/>, otherwise what changed since the previous capture. The dirty pages are
     /// copied once, into the checkpoint; that copy is the whole pause. Starts a new epoch.
     /// </summary>
+    /// <param name="completeKernel">
+    /// Carry the whole kernel state even in a delta (every file's contents, not only those modified since the
+    /// previous capture): for a receiver that will build a full state from this delta's machine section.
+    /// </param>
     /// <exception cref="InvalidOperationException">A delta was asked for before any full capture.</exception>
-    State.GuestCheckpoint Checkpoint(bool full);
+    State.GuestCheckpoint Checkpoint(bool full, bool completeKernel = false);
 
     /// <summary>Applies a delta that follows this guest's last capture or applied checkpoint, atomically.</summary>
     /// <exception cref="GuestStateException">The delta is inconsistent or out of sequence; the guest is unchanged.</exception>

@@ -21,7 +21,7 @@ public sealed partial class Rv64Guest
 
     public byte[] CaptureDelta() => Checkpoint(full: false).ToImage();
 
-    public GuestCheckpoint Checkpoint(bool full)
+    public GuestCheckpoint Checkpoint(bool full, bool completeKernel = false)
     {
         if (!full && CaptureSequence == 0) throw new InvalidOperationException("a delta follows a capture: take a full capture first");
         IReadOnlyList<ulong> written, unmapped;
@@ -39,7 +39,7 @@ public sealed partial class Rv64Guest
 
         var machine = new StateWriter(1024);
         WriteCpu(machine);
-        _kernel.Save(machine, full ? KernelWriteMode.Full : KernelWriteMode.Delta);
+        _kernel.Save(machine, full || completeKernel ? KernelWriteMode.Full : KernelWriteMode.Delta);
 
         int dataPages = 0;
         var zero = new bool[written.Count];

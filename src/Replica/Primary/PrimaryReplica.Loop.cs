@@ -109,7 +109,8 @@ public sealed partial class PrimaryReplica
     {
         var pauseStart = _clock.Elapsed;
         if (_needFull) Interlocked.Increment(ref _fullCaptures);
-        var checkpoint = _guest.Checkpoint(_needFull);
+        // A backup in a pre-copy builds its full state from a delta's machine section: that one must be complete.
+        var checkpoint = _guest.Checkpoint(_needFull, completeKernel: _session is not null);
         var pause = _clock.Elapsed - pauseStart;
         _needFull = false;
         _changedSinceEpoch = false;

@@ -16,9 +16,9 @@ public sealed class RecordingGuest(IGuest inner) : IGuest
 
     public IReadOnlyDictionary<ulong, UInt128> HashAt => _hashAt;
 
-    public GuestCheckpoint Checkpoint(bool full)
+    public GuestCheckpoint Checkpoint(bool full, bool completeKernel = false)
     {
-        var checkpoint = inner.Checkpoint(full);
+        var checkpoint = inner.Checkpoint(full, completeKernel);
         _hashAt[++_captures] = inner.StateHash();
         return checkpoint;
     }

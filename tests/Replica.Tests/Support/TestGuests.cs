@@ -10,8 +10,11 @@ public static class TestGuests
 
     public static GuestOptions Options => new() { ClockMode = GuestClockMode.Virtual, RandomSeed = 7 };
 
-    public static Rv64Guest Load(string program, params string[] args) =>
-        Rv64Guest.Load(File.ReadAllBytes(Path.Combine(Root, "guests", "bin", program + ".elf")), [program + ".elf", .. args], null, Options);
+    public static Rv64Guest Load(string program, params string[] args) => LoadWithFiles(program, null, args);
+
+    /// <summary>A guest whose file system is seeded with <paramref name="files"/> (absolute path → contents).</summary>
+    public static Rv64Guest LoadWithFiles(string program, IReadOnlyDictionary<string, byte[]>? files, params string[] args) =>
+        Rv64Guest.Load(File.ReadAllBytes(Path.Combine(Root, "guests", "bin", program + ".elf")), [program + ".elf", .. args], null, Options, files);
 
     public static IGuest RestoreFull(FaultTolerant.Guest.State.GuestCheckpoint full) => Rv64Guest.Restore(full, null, Options);
 
