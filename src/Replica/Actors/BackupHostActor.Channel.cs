@@ -68,7 +68,7 @@ public sealed partial class BackupHostActor
         switch (note.Report)
         {
             case ResyncRequested r:
-                _log.Info("guest {0} generation {1}: backup lost its place ({2}); asked the primary for a full checkpoint", r.Guest, r.Generation, r.Reason);
+                _log.Info("guest {0} generation {1}: backup lost its place ({2}); asked the primary for a resync (a pre-copy)", r.Guest, r.Generation, r.Reason);
                 break;
             case GenerationFenced f:
                 _log.Info("guest {0} generation {1}: refused a frame of generation {2} and told its sender it is fenced", f.Guest, f.HighestGeneration, f.FencedGeneration);

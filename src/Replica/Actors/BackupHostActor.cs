@@ -106,7 +106,7 @@ public sealed partial class BackupHostActor : UntypedActor
                 Refuse(host, $"generation {host.Generation} is fenced: this backup has seen {h.Replica.HighestGeneration}");
                 return;
             }
-            // The same guest for a newer generation (re-protection): the state stays; the primary sends a full checkpoint.
+            // The same guest for a newer generation (re-protection): the state stays until the primary's pre-copy replaces it.
             h.Replica.ObserveGeneration(host.Generation);
             _hosted[host.Guest] = h with { HostedGeneration = host.Generation, Primary = host.Primary };
         }

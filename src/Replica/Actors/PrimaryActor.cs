@@ -108,11 +108,11 @@ public sealed partial class PrimaryActor : UntypedActor, IWithTimers
                 if (ack.Generation == _generation) _watch.Acked(ack.BackupId, ack.Epoch, _clock.Elapsed);
                 break;
             case ResyncRequested resync:
-                _log.Info("guest {0} generation {1} epoch {2}: backup {3} asks for a full checkpoint ({4})", Guest, resync.Generation, Epoch, resync.BackupId, resync.Reason);
+                _log.Info("guest {0} generation {1} epoch {2}: backup {3} asks for a resync, a pre-copy follows ({4})", Guest, resync.Generation, Epoch, resync.BackupId, resync.Reason);
                 _replica?.ResyncRequested(resync.BackupId, resync.Generation);
                 break;
             case LinkBroken broken when broken.Generation == _generation:
-                _log.Info("guest {0} generation {1} epoch {2}: data channel to {3} broke ({4}); a full checkpoint follows", Guest, _generation, Epoch, broken.BackupId, broken.Reason);
+                _log.Info("guest {0} generation {1} epoch {2}: data channel to {3} broke ({4}); a pre-copy follows", Guest, _generation, Epoch, broken.BackupId, broken.Reason);
                 _replica?.ResyncRequested(broken.BackupId, broken.Generation);
                 break;
             case LinkBroken:

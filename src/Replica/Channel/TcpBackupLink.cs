@@ -99,6 +99,14 @@ public sealed partial class TcpBackupLink : IBackupLink, IAsyncDisposable
         }
     }
 
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (_lock) return _queue.WaitingBytes;
+        }
+    }
+
     /// <summary>
     /// Queues a unit's frames (an epoch's checkpoint, or a piece of a pre-copy) and returns at once. After
     /// <see cref="DisposeAsync"/> it does nothing.

@@ -9,4 +9,7 @@ public interface IBackupLink
     string BackupId { get; }
 
     void Send(EncodedCheckpoint checkpoint);
+
+    /// <summary>Bytes handed to <see cref="Send"/> and not yet on the wire: the primary paces a pre-copy by it.</summary>
+    long QueuedBytes { get; }
 }

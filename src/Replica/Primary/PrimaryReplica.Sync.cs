@@ -13,6 +13,9 @@ public sealed partial class PrimaryReplica
     private const int PrecopyChunk = 256;
     private const int PageSize = Codec.PageCodec.PageSize;
 
+    /// <summary>A pre-copy waits while any of its links holds more than this unsent: copies must not outrun the network.</summary>
+    private const long PrecopyBacklog = 8L << 20;
+
     private readonly HashSet<string> _wantSync = [];
     private PrecopySession? _session;
 
@@ -29,8 +32,10 @@ public sealed partial class PrimaryReplica
         public bool CopiesDone { get; set; }
     }
 
-    /// <summary>Whether the loop has pre-copy work and so should not sleep.</summary>
-    private bool PrecopyPending => _session is { CopiesDone: false } || (_session is null && _wantSync.Count > 0);
+    /// <summary>Whether the loop has pre-copy work it can do now, and so should not sleep.</summary>
+    private bool PrecopyPending => (_session is { CopiesDone: false } && !PrecopyBackedUp) || (_session is null && _wantSync.Count > 0);
+
+    private bool PrecopyBackedUp => _session is not null && _session.Links.Any(l => l.QueuedBytes > PrecopyBacklog);
 
     private void WantSync(string backup)
     {
@@ -59,7 +64,7 @@ public sealed partial class PrimaryReplica
             _shipper.Ship(new ShipJob.SyncBegin(_guest.MemoryStatistics.LimitPages, _gate.Generation, Epoch, links));
             return;
         }
-        if (_session.CopiesDone) return;
+        if (_session.CopiesDone || PrecopyBackedUp) return;
         var chunk = new List<CheckpointPage>(PrecopyChunk);
         var buffer = GC.AllocateUninitializedArray<byte>(PrecopyChunk * PageSize);
         while (_session.Next < _session.Pages.Count && chunk.Count < PrecopyChunk)

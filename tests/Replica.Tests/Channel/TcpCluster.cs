@@ -134,6 +134,8 @@ public sealed class TcpCluster : IAsyncDisposable
 /// <summary>Remembers every frame shipped through a link, in order, then passes the checkpoint on.</summary>
 public sealed class RecordingLink(IBackupLink inner) : IBackupLink
 {
+    public long QueuedBytes => inner.QueuedBytes;
+
     private readonly ConcurrentQueue<Frame> _frames = new();
 
     public string BackupId => inner.BackupId;

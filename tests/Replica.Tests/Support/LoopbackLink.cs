@@ -46,6 +46,9 @@ public sealed class LoopbackLink(BackupReplica backup, int seed = 0) : IBackupLi
     /// <summary>The link is cut: nothing arrives.</summary>
     public bool Cut { get; set; }
 
+    /// <summary>Delivery is synchronous: nothing is ever waiting.</summary>
+    public long QueuedBytes => 0;
+
     public int Commits { get; private set; }
 
     public int Resyncs { get; private set; }
