@@ -28,7 +28,7 @@ public enum ReplicaRole
 /// <summary>
 /// Asks a node to keep a backup of <paramref name="Guest"/> for <paramref name="Generation"/> and to report its
 /// checkpoint acknowledgements to <paramref name="Primary"/>. Asked again with a higher generation, the node keeps
-/// the state it has (the primary sends a full checkpoint to every backup of a new generation anyway).
+/// the state it has (a backup new to the generation is brought up by pre-copy anyway).
 /// </summary>
 /// <param name="GuestId">The guest's id on the data channel (every frame carries it).</param>
 public sealed record HostBackup(string Guest, ulong GuestId, ulong Generation, IActorRef Primary) : IGuestMessage;
@@ -48,7 +48,7 @@ public sealed record DropBackup(string Guest, ulong Generation) : IGuestMessage;
 /// <summary>The backup committed checkpoint <paramref name="Epoch"/> of <paramref name="Generation"/>.</summary>
 public sealed record CheckpointAcked(string Guest, ulong Generation, ulong Epoch, string BackupId) : IGuestMessage;
 
-/// <summary>The backup lost its place (a corrupt, missing or out-of-order frame, a broken connection): send a full checkpoint.</summary>
+/// <summary>The backup lost its place (a corrupt, missing or out-of-order frame, a broken connection): it needs a pre-copy.</summary>
 public sealed record ResyncRequested(string Guest, ulong Generation, string BackupId, string Reason) : IGuestMessage;
 
 /// <summary>
