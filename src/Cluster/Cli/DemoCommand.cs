@@ -16,12 +16,12 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var command = new Command("demo", "Checkpoint a live miniredis, lose it, and resume it from its images.");
-        command.SetAction(_ => Run(Console.Out));
+        var command = new Command("demo", "Checkpoint a live miniredis and resume it from its images; then replicate it, kill the primary, and fail over.");
+        command.SetAction(async (_, _) => await RunAsync(Console.Out));
         return command;
     }
 
-    internal static int Run(TextWriter output)
+    internal static async Task<int> RunAsync(TextWriter output)
     {
         var elfPath = GuestLocator.Find("miniredis");
         if (elfPath is null)
@@ -32,6 +32,7 @@ internal static class DemoCommand
         var clock = Stopwatch.StartNew();
         void Say(string text) => output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0.000}s] {text}");
 
+        output.WriteLine("Act 1: a running guest's whole state, captured and restored");
         Say($"starting miniredis ({elfPath}) in the RV64 emulator");
         var guest = Rv64Guest.Load(File.ReadAllBytes(elfPath), ["miniredis.elf", "--port", "6379"]);
         var session = new Session(guest);
@@ -75,9 +76,15 @@ internal static class DemoCommand
         var size = resumed.Call(client, Command("DBSIZE"), 1)[0];
         Say($"the same client connection continues: INCR visits -> {visits}, GET user:1234 -> {sample}, DBSIZE -> {size}");
 
-        bool ok = hashBefore == hashAfter && visits == ":6" && sample == "profile-1234" && size == $":{Keys + 1}";
-        Say(ok ? "demo passed: no acknowledged write was lost" : "demo FAILED: the restored guest differs");
-        return ok ? 0 : 1;
+        bool restoredOk = hashBefore == hashAfter && visits == ":6" && sample == "profile-1234" && size == $":{Keys + 1}";
+        Say(restoredOk ? "act 1 passed: the restored guest is the same guest" : "act 1 FAILED: the restored guest differs");
+
+        output.WriteLine();
+        output.WriteLine("Act 2: replicated to a backup, the primary killed under load, the backup takes over");
+        bool failoverOk = await FailoverDemo.RunAsync(elfPath, Say);
+        Say(failoverOk ? "act 2 passed: the clients saw a pause, not an error, and no acknowledged write was lost"
+                       : "act 2 FAILED: see above");
+        return restoredOk && failoverOk ? 0 : 1;
     }
 
     private static T Timed<T>(Func<T> f, out TimeSpan elapsed)
