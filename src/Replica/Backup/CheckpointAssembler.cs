@@ -196,6 +196,11 @@ public sealed class CheckpointAssembler(Func<GuestCheckpoint, IGuest> restoreFul
     private AssemblyOutcome SyncEnd(Frame frame)
     {
         if (_sync is null || frame.Generation != _sync.Generation) return Resync("a pre-copy ended that never began");
+        var end = SyncEndPayload.Decode(frame.Payload.Span);
+        if (end.Pages != _sync.Copies.Pages || end.CopiesHash != _sync.Copies.Value)
+        {
+            return Resync($"pre-copy ended with {_sync.Copies.Pages} of its {end.Pages} page copies, or different ones");
+        }
         _sync.Ended = true;
         return AssemblyOutcome.Staged.Instance;
     }
@@ -244,9 +249,13 @@ public sealed class CheckpointAssembler(Func<GuestCheckpoint, IGuest> restoreFul
 
         public bool Ended { get; set; }
 
+        /// <summary>The copies as received, checked against the primary's count and hash at SyncEnd.</summary>
+        public CopiesHash Copies { get; } = new();
+
         public void Copy(CheckpointPage page)
         {
             if (Ended) throw new FrameException("pre-copy pages after the pre-copy ended");
+            Copies.Add(page);
             _pages[page.Number] = page;
             if (_pages.Count > PageLimit) throw new FrameException("pre-copy holds more pages than the guest's limit");
         }

@@ -38,8 +38,8 @@ public sealed class CheckpointEncoder(ulong guest, ShippedPageCache cache, bool 
         return new EncodedCheckpoint(frames, pages.Count, raw, encoded);
     }
 
-    public EncodedCheckpoint SyncEnd(ulong generation, ulong epoch) =>
-        new([Frame.Create(FrameType.SyncEnd, guest, generation, epoch, ReadOnlyMemory<byte>.Empty)], 0, 0, 0);
+    public EncodedCheckpoint SyncEnd(long pages, ulong copiesHash, ulong generation, ulong epoch) =>
+        new([Frame.Create(FrameType.SyncEnd, guest, generation, epoch, new SyncEndPayload(pages, copiesHash).Encode())], 0, 0, 0);
 
     private EncodedCheckpoint Encode(GuestCheckpoint checkpoint, ulong generation, ulong epoch, bool shared)
     {

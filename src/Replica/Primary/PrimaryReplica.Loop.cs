@@ -38,14 +38,25 @@ public sealed partial class PrimaryReplica
         }
         catch (Exception e)
         {
-            _events.CompleteAdding();
-            _shipper.Complete();
+            Shutdown();
             _end.TrySetException(e);
             return;
         }
+        Shutdown();
+        _end.TrySetResult(end);
+    }
+
+    /// <summary>Stops taking events; connects still queued are refused, so no caller waits on a primary that is gone.</summary>
+    private void Shutdown()
+    {
         _events.CompleteAdding();
         _shipper.Complete();
-        _end.TrySetResult(end);
+        foreach (var e in _events.GetConsumingEnumerable()) Refuse(e);
+    }
+
+    private static void Refuse(Event e)
+    {
+        if (e is Event.Connect c) c.Result.TrySetException(new GuestConnectionRefusedException(c.Port, "the primary has stopped"));
     }
 
     private PrimaryEnd Loop()
@@ -58,16 +69,27 @@ public sealed partial class PrimaryReplica
             if (_stopped) return Ended(PrimaryEndReason.Stopped);
             if (_gate.Fenced) return Ended(PrimaryEndReason.Fenced);
             DeliverPendingInput();
+            AdvancePrecopy();
+            var elapsed = _clock.Elapsed - _epochStart;
 
             if (_final is not null)
             {
-                // The guest has ended; its last epoch is shipped. Finish once that epoch is released.
+                // The guest has ended and cannot run, but its last state must still reach every backup and its last
+                // output be released: a backup that needs a resync is brought up by pre-copy and by epochs (with
+                // nothing new in them) that complete it.
                 if (ReleasedEpoch >= Epoch) return Ended(PrimaryEndReason.GuestEnded);
-                WaitForEvent(Timeout.InfiniteTimeSpan);
+                if (_options.Epochs.ShouldEnd(elapsed, outputWaiting: false)) EndEpoch();
+                else WaitForEvent(PrecopyPending ? TimeSpan.Zero : _options.Epochs.Remaining(elapsed, outputWaiting: false));
                 continue;
             }
 
-            AdvancePrecopy();
+            if (_shipper.BacklogBytes > _options.ShipperBacklogBytes)
+            {
+                // Encoding and sending are behind the guest: hold it back rather than queue checkpoints without bound.
+                WaitForEvent(TimeSpan.FromMilliseconds(1));
+                continue;
+            }
+
             long before = _guest.InstructionsRetired;
             var result = _guest.Run(_options.Slice);
             if (_guest.InstructionsRetired != before) _changedSinceEpoch = true;
@@ -77,7 +99,7 @@ public sealed partial class PrimaryReplica
                 EndEpoch();
                 continue;
             }
-            var elapsed = _clock.Elapsed - _epochStart;
+            elapsed = _clock.Elapsed - _epochStart;
             bool outputWaiting = OutputSinceLastEpoch();
             // An idle guest with everything released needs no epochs. While output is held, epochs go on even
             // if nothing changed: a lost frame is only noticed by the frames after it, so an idle primary

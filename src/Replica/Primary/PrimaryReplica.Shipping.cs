@@ -11,6 +11,9 @@ public sealed partial class PrimaryReplica
     /// <summary>One unit of shipping, run in order on the shipper thread.</summary>
     private abstract record ShipJob
     {
+        /// <summary>Captured bytes this job holds until it has run.</summary>
+        public virtual long Bytes => 0;
+
         public abstract void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag);
 
         protected static void Send(EncodedCheckpoint encoded, IReadOnlyList<IBackupLink> links, KeyValuePair<string, object?> tag)
@@ -27,6 +30,8 @@ public sealed partial class PrimaryReplica
         /// </summary>
         public sealed record Epoch(GuestCheckpoint Checkpoint, ulong Generation, ulong Number, IReadOnlyList<IBackupLink> Shared, IReadOnlyList<IBackupLink> Plain) : ShipJob
         {
+            public override long Bytes => Checkpoint.DataBytes + Checkpoint.Machine.Length;
+
             public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag)
             {
                 Send(encoder.Encode(Checkpoint, Generation, Number), Shared, tag);
@@ -41,12 +46,15 @@ public sealed partial class PrimaryReplica
 
         public sealed record SyncPages(IReadOnlyList<CheckpointPage> Pages, ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob
         {
+            public override long Bytes => Pages.Sum(p => (long)p.Data.Length);
+
             public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag) => Send(encoder.SyncPages(Pages, Generation, AfterEpoch), Links, tag);
         }
 
-        public sealed record SyncEnd(ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob
+        public sealed record SyncEnd(long Pages, ulong CopiesHash, ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob
         {
-            public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag) => Send(encoder.SyncEnd(Generation, AfterEpoch), Links, tag);
+            public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag) =>
+                Send(encoder.SyncEnd(Pages, CopiesHash, Generation, AfterEpoch), Links, tag);
         }
     }
 
@@ -55,6 +63,10 @@ public sealed partial class PrimaryReplica
         private readonly BlockingCollection<ShipJob> _queue = [];
         private readonly CheckpointEncoder _encoder = new(options.GuestId, new ShippedPageCache(options.CacheBytes), options.Lz4);
         private Thread? _thread;
+        private long _backlog;
+
+        /// <summary>Captured bytes queued and not yet encoded and sent.</summary>
+        public long BacklogBytes => Interlocked.Read(ref _backlog);
 
         public void Start()
         {
@@ -64,7 +76,9 @@ public sealed partial class PrimaryReplica
 
         public void Ship(ShipJob job)
         {
-            if (!_queue.IsAddingCompleted) _queue.Add(job);
+            if (_queue.IsAddingCompleted) return;
+            Interlocked.Add(ref _backlog, job.Bytes);
+            _queue.Add(job);
         }
 
         public void Complete() => _queue.CompleteAdding();
@@ -72,7 +86,11 @@ public sealed partial class PrimaryReplica
         private void Run()
         {
             var tag = new KeyValuePair<string, object?>("guest", options.GuestName);
-            foreach (var job in _queue.GetConsumingEnumerable()) job.Run(_encoder, tag);
+            foreach (var job in _queue.GetConsumingEnumerable())
+            {
+                job.Run(_encoder, tag);
+                Interlocked.Add(ref _backlog, -job.Bytes);
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ public sealed partial class PrimaryReplica
         public int Next { get; set; }
 
         public bool CopiesDone { get; set; }
+
+        public Wire.CopiesHash Copies { get; init; } = new();
     }
 
     /// <summary>Whether the loop has pre-copy work it can do now, and so should not sleep.</summary>
@@ -46,6 +48,7 @@ public sealed partial class PrimaryReplica
             {
                 Next = _session.Next,
                 CopiesDone = _session.CopiesDone,
+                Copies = _session.Copies,
             };
         }
         if (_links.Any(l => l.BackupId == backup)) _wantSync.Add(backup);
@@ -72,13 +75,16 @@ public sealed partial class PrimaryReplica
             ulong vpn = _session.Pages[_session.Next++];
             var slice = buffer.AsMemory(chunk.Count * PageSize, PageSize);
             // A page unmapped since the list was taken is simply gone: a delta says so.
-            if (_guest.TryCopyPage(vpn, slice.Span, out var perms)) chunk.Add(new CheckpointPage(vpn, perms, slice));
+            if (!_guest.TryCopyPage(vpn, slice.Span, out var perms)) continue;
+            var page = new CheckpointPage(vpn, perms, slice.Span.ContainsAnyExcept((byte)0) ? slice : ReadOnlyMemory<byte>.Empty);
+            chunk.Add(page);
+            _session.Copies.Add(page);
         }
         if (chunk.Count > 0) _shipper.Ship(new ShipJob.SyncPages(chunk, _gate.Generation, _session.AfterEpoch, _session.Links));
         if (_session.Next >= _session.Pages.Count)
         {
             _session.CopiesDone = true;
-            _shipper.Ship(new ShipJob.SyncEnd(_gate.Generation, _session.AfterEpoch, _session.Links));
+            _shipper.Ship(new ShipJob.SyncEnd(_session.Copies.Pages, _session.Copies.Value, _gate.Generation, _session.AfterEpoch, _session.Links));
             // The next epoch's delta completes the image; make sure there is one.
             _changedSinceEpoch = true;
         }

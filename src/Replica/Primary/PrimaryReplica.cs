@@ -17,6 +17,12 @@ public sealed record PrimaryOptions(string GuestName, ulong GuestId, ulong Gener
     public bool Lz4 { get; init; }
 
     public long Slice { get; init; } = 200_000;
+
+    /// <summary>
+    /// Captured bytes waiting to be encoded and sent past which the guest is held back: a guest that dirties
+    /// memory faster than it can be shipped must not make the primary queue checkpoints without bound.
+    /// </summary>
+    public long ShipperBacklogBytes { get; init; } = 64L << 20;
 }
 
 /// <summary>Why a primary stopped.</summary>
@@ -120,7 +126,8 @@ public sealed partial class PrimaryReplica : IGuestInputs
         }
         catch (InvalidOperationException)
         {
-            // The primary has ended; late events have nothing left to act on.
+            // The primary has ended; late events have nothing left to act on, and a connect is refused.
+            Refuse(e);
         }
     }
 

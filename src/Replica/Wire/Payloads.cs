@@ -70,6 +70,44 @@ public sealed record SyncBeginPayload(long PageLimit)
         });
 }
 
+/// <summary>
+/// Ends a pre-copy's copies: how many pages were copied and a hash over them, so a backup that lost any of them
+/// (the copies carry no sequence of their own) refuses the image instead of committing it with holes.
+/// </summary>
+public sealed record SyncEndPayload(long Pages, ulong CopiesHash)
+{
+    public byte[] Encode()
+    {
+        var w = new StateWriter(16);
+        w.I64(Pages);
+        w.U64(CopiesHash);
+        return w.ToArray();
+    }
+
+    public static SyncEndPayload Decode(ReadOnlySpan<byte> payload) =>
+        Payloads.Read(payload, (ref StateReader r) => new SyncEndPayload(r.I64(), r.U64()));
+}
+
+/// <summary>A running hash over pre-copy pages as copied (number, permissions, bytes), the same on both sides.</summary>
+public sealed class CopiesHash
+{
+    private readonly System.IO.Hashing.XxHash3 _hash = new();
+
+    public long Pages { get; private set; }
+
+    public void Add(CheckpointPage page)
+    {
+        Span<byte> record = stackalloc byte[9];
+        BitConverter.TryWriteBytes(record, page.Number);
+        record[8] = (byte)page.Permissions;
+        _hash.Append(record);
+        _hash.Append(page.Data.Span);
+        Pages++;
+    }
+
+    public ulong Value => _hash.GetCurrentHashAsUInt64();
+}
+
 /// <summary>One encoded page inside a Pages frame.</summary>
 public readonly record struct EncodedPage(ulong Number, PagePermissions Permissions, PageEncoding Encoding, ReadOnlyMemory<byte> Body);
 
