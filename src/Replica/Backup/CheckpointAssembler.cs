@@ -103,6 +103,7 @@ public sealed class CheckpointAssembler(Func<GuestCheckpoint, IGuest> restoreFul
         }
         else if (_sync is not null)
         {
+            if (!begin.Plain) return Resync("a shared delta arrived during a pre-copy: its end was lost");
             if (frame.Epoch != _sync.LastEpoch + 1) return Resync($"delta for epoch {frame.Epoch} does not follow epoch {_sync.LastEpoch} of the pre-copy");
             if (begin.PageLimit != _sync.PageLimit) throw new FrameException("delta's page limit differs from the pre-copy's");
         }

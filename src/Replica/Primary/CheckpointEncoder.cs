@@ -48,7 +48,7 @@ public sealed class CheckpointEncoder(ulong guest, ShippedPageCache cache, bool 
         {
             Frame.Create(FrameType.CheckpointBegin, guest, generation, epoch,
                 new CheckpointBeginPayload(full, checkpoint.Sequence, checkpoint.BaseSequence, checkpoint.PageLimit,
-                    checkpoint.Pages.Count, checkpoint.Unmapped, checkpoint.Machine).Encode()),
+                    checkpoint.Pages.Count, checkpoint.Unmapped, checkpoint.Machine, Plain: !shared).Encode()),
         };
         if (shared && !full)
         {

@@ -21,13 +21,18 @@ public sealed record HelloPayload(string GuestName, string Sender)
 }
 
 /// <summary>Opens a checkpoint: what kind, which capture it follows, and everything but the pages.</summary>
+/// <param name="Plain">
+/// Encoded against nothing, for a backup in a pre-copy; a shared delta (against the pages as last shipped) is
+/// for in-sync backups only, so a backup still syncing that sees one knows the end of its pre-copy was lost.
+/// </param>
 public sealed record CheckpointBeginPayload(bool IsFull, ulong Sequence, ulong BaseSequence, long PageLimit, int PageCount,
-    IReadOnlyList<ulong> Unmapped, ReadOnlyMemory<byte> Machine)
+    IReadOnlyList<ulong> Unmapped, ReadOnlyMemory<byte> Machine, bool Plain = false)
 {
     public byte[] Encode()
     {
         var w = new StateWriter(64 + Unmapped.Count * 8 + Machine.Length);
         w.Bool(IsFull);
+        w.Bool(Plain);
         w.U64(Sequence);
         w.U64(BaseSequence);
         w.I64(PageLimit);
@@ -42,13 +47,14 @@ public sealed record CheckpointBeginPayload(bool IsFull, ulong Sequence, ulong B
         Payloads.Read(payload, (ref StateReader r) =>
         {
             bool full = r.Bool();
+            bool plain = r.Bool();
             ulong seq = r.U64(), baseSeq = r.U64();
             long limit = r.I64();
             int pages = r.I32();
             if (pages < 0) throw new FrameException($"negative page count {pages}");
             var unmapped = new ulong[r.Count(8)];
             for (int i = 0; i < unmapped.Length; i++) unmapped[i] = r.U64();
-            return new CheckpointBeginPayload(full, seq, baseSeq, limit, pages, unmapped, r.Bytes().ToArray());
+            return new CheckpointBeginPayload(full, seq, baseSeq, limit, pages, unmapped, r.Bytes().ToArray(), plain);
         });
 }
 

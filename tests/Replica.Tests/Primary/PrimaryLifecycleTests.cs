@@ -30,7 +30,17 @@ public sealed class PrimaryLifecycleTests
         await Task.Delay(200);
         link.DropPerMille = 0;
 
-        var end = await primary.Completion.WaitAsync(Patience);
+        PrimaryEnd end;
+        try
+        {
+            end = await primary.Completion.WaitAsync(Patience);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the primary never finished: epoch {primary.Epoch}, released {primary.ReleasedEpoch}, backup committed {backup.CommittedEpoch}, " +
+                        $"resyncs {link.Resyncs}, commits {link.Commits}, guest {guest.Status}");
+            throw;
+        }
 
         Assert.Equal(PrimaryEndReason.GuestEnded, end.Reason);
         Assert.IsType<GuestRunResult.Exited>(end.GuestResult);
