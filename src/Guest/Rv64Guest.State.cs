@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Hashing;
 using FaultTolerant.Guest.Kernel;
 using FaultTolerant.Guest.Kernel.Files;
@@ -48,8 +49,9 @@ public sealed partial class Rv64Guest
             zero[i] = _memory.GetPage(written[i])!.IsZero;
             if (!zero[i]) dataPages++;
         }
-        // One uninitialised buffer for all page data: each page is copied exactly once.
-        var data = GC.AllocateUninitializedArray<byte>(dataPages * Page.Size);
+        // One buffer for all page data, each page copied exactly once. Pooled: a large capture every epoch would
+        // otherwise leave a large-object-heap array per epoch for the next full collection.
+        var data = ArrayPool<byte>.Shared.Rent(Math.Max(1, dataPages * Page.Size));
         var pages = new CheckpointPage[written.Count];
         int at = 0;
         for (int i = 0; i < written.Count; i++)
@@ -67,7 +69,7 @@ public sealed partial class Rv64Guest
             at += Page.Size;
         }
         var checkpoint = new GuestCheckpoint(full, CaptureSequence + 1, full ? 0 : CaptureSequence, _memory.MaxPages,
-            machine.ToArray(), unmapped, pages);
+            machine.ToArray(), unmapped, pages, () => ArrayPool<byte>.Shared.Return(data));
         CaptureSequence++;
         return checkpoint;
     }

@@ -25,9 +25,12 @@ public sealed class GuestCheckpoint
     private const int PageRecordHeader = 8 + 1 + 1;
     private const byte PageZero = 0, PageData = 1;
 
+    private Action? _release;
+
     public GuestCheckpoint(bool isFull, ulong sequence, ulong baseSequence, long pageLimit, ReadOnlyMemory<byte> machine,
-        IReadOnlyList<ulong> unmapped, IReadOnlyList<CheckpointPage> pages)
+        IReadOnlyList<ulong> unmapped, IReadOnlyList<CheckpointPage> pages, Action? release = null)
     {
+        _release = release;
         IsFull = isFull;
         Sequence = sequence;
         BaseSequence = baseSequence;
@@ -53,6 +56,13 @@ public sealed class GuestCheckpoint
     public IReadOnlyList<ulong> Unmapped { get; }
 
     public IReadOnlyList<CheckpointPage> Pages { get; }
+
+    /// <summary>
+    /// Gives the page buffer back to the pool it came from. Call it once nothing will read <see cref="Pages"/>
+    /// again (after encoding): a large capture's buffer is then reused instead of left for a full collection.
+    /// Not calling it is safe; the buffer is simply collected.
+    /// </summary>
+    public void ReleaseBuffers() => Interlocked.Exchange(ref _release, null)?.Invoke();
 
     /// <summary>The bytes of page data carried (zero pages carry none).</summary>
     public long DataBytes => Pages.Sum(p => (long)p.Data.Length);

@@ -36,6 +36,8 @@ public sealed partial class PrimaryReplica
             {
                 Send(encoder.Encode(Checkpoint, Generation, Number), Shared, tag);
                 if (Plain.Count > 0) Send(encoder.EncodePlain(Checkpoint, Generation, Number), Plain, tag);
+                // The frames are copies: the capture's buffer can go back to its pool.
+                Checkpoint.ReleaseBuffers();
             }
         }
 
@@ -44,11 +46,15 @@ public sealed partial class PrimaryReplica
             public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag) => Send(encoder.SyncBegin(PageLimit, Generation, AfterEpoch), Links, tag);
         }
 
-        public sealed record SyncPages(IReadOnlyList<CheckpointPage> Pages, ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob
+        public sealed record SyncPages(IReadOnlyList<CheckpointPage> Pages, byte[] Buffer, ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob
         {
             public override long Bytes => Pages.Sum(p => (long)p.Data.Length);
 
-            public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag) => Send(encoder.SyncPages(Pages, Generation, AfterEpoch), Links, tag);
+            public override void Run(CheckpointEncoder encoder, KeyValuePair<string, object?> tag)
+            {
+                Send(encoder.SyncPages(Pages, Generation, AfterEpoch), Links, tag);
+                System.Buffers.ArrayPool<byte>.Shared.Return(Buffer);
+            }
         }
 
         public sealed record SyncEnd(long Pages, ulong CopiesHash, ulong Generation, ulong AfterEpoch, IReadOnlyList<IBackupLink> Links) : ShipJob

@@ -69,7 +69,7 @@ public sealed partial class PrimaryReplica
         }
         if (_session.CopiesDone || PrecopyBackedUp) return;
         var chunk = new List<CheckpointPage>(PrecopyChunk);
-        var buffer = GC.AllocateUninitializedArray<byte>(PrecopyChunk * PageSize);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(PrecopyChunk * PageSize);
         while (_session.Next < _session.Pages.Count && chunk.Count < PrecopyChunk)
         {
             ulong vpn = _session.Pages[_session.Next++];
@@ -80,7 +80,8 @@ public sealed partial class PrimaryReplica
             chunk.Add(page);
             _session.Copies.Add(page);
         }
-        if (chunk.Count > 0) _shipper.Ship(new ShipJob.SyncPages(chunk, _gate.Generation, _session.AfterEpoch, _session.Links));
+        if (chunk.Count > 0) _shipper.Ship(new ShipJob.SyncPages(chunk, buffer, _gate.Generation, _session.AfterEpoch, _session.Links));
+        else System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         if (_session.Next >= _session.Pages.Count)
         {
             _session.CopiesDone = true;
