@@ -1,5 +1,6 @@
 using FaultTolerant.Bench;
 using FaultTolerant.Bench.Guest;
+using FaultTolerant.Bench.Replication;
 
 // Benchmarks report; they never gate: every subcommand exits 0 once it has printed its table.
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -8,7 +9,9 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
         usage: dotnet run -c Release --project bench -- <benchmark> [options]
 
         benchmarks:
-          guest    interpreter speed vs qemu, dirty-tracking cost, capture cost vs copy, peak RSS of ft run
+          guest        interpreter speed vs qemu, dirty-tracking cost, capture cost vs copy, peak RSS of ft run
+          replication  epoch pause vs copy, data channel vs raw TCP, codec, miniredis and compute replicated vs not,
+                       peak RSS of a primary and a backup process (its own options: replication --help)
 
         options:
           --markdown FILE   also write the results (machine, table, notes) as markdown
@@ -17,6 +20,15 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           --no-build        use the existing src/Cluster Release build for the RSS figure
         """);
     return args.Length == 0 ? 2 : 0;
+}
+
+switch (args[0])
+{
+    case "replication":
+        return await ReplicationBenchmark.MainAsync(args[1..]);
+    case ReplicationNode.Command:
+        // Hidden: one node of the memory figure, started by `replication` as a child process.
+        return await ReplicationNode.MainAsync(args[1..]);
 }
 
 BenchOptions options;
