@@ -1,7 +1,7 @@
-using System.Text;
 using FaultTolerant.Guest;
 using FaultTolerant.Replica.Backup;
 using FaultTolerant.Replica.Primary;
+using FaultTolerant.Replica.Tests.Channel;
 using FaultTolerant.Replica.Tests.Support;
 
 namespace FaultTolerant.Replica.Tests.Primary;
@@ -33,43 +33,11 @@ public sealed class PrimaryReplicaTests
         public TestGateway Gateway { get; } = new();
     }
 
-    private static byte[] Command(params string[] args)
-    {
-        var sb = new StringBuilder($"*{args.Length}\r\n");
-        foreach (var a in args) sb.Append($"${Encoding.UTF8.GetByteCount(a)}\r\n{a}\r\n");
-        return Encoding.UTF8.GetBytes(sb.ToString());
-    }
+    private static byte[] Command(params string[] args) => Resp.Command(args);
 
-    /// <summary>Counts complete RESP replies (simple, integer, error and bulk) in a byte stream.</summary>
-    private static List<string> Replies(byte[] data)
-    {
-        var text = Encoding.UTF8.GetString(data);
-        var replies = new List<string>();
-        int at = 0;
-        while (true)
-        {
-            int end = text.IndexOf("\r\n", at, StringComparison.Ordinal);
-            if (end < 0) return replies;
-            var line = text[at..end];
-            if (line.StartsWith('$') && int.Parse(line[1..]) is var len and >= 0)
-            {
-                if (text.Length < end + 2 + len + 2) return replies;
-                replies.Add(text.Substring(end + 2, len));
-                at = end + 4 + len;
-                continue;
-            }
-            replies.Add(line);
-            at = end + 2;
-        }
-    }
+    private static List<string> Replies(byte[] data) => Resp.Replies(data);
 
-    private static string Call(TestGateway gateway, long connection, params string[] args)
-    {
-        int before = Replies(gateway.ReceivedSoFar(connection)).Count;
-        gateway.Send(connection, Command(args));
-        Assert.True(gateway.WaitFor(connection, d => Replies(d).Count > before, Patience), $"no reply to {string.Join(' ', args)}");
-        return Replies(gateway.ReceivedSoFar(connection))[before];
-    }
+    private static string Call(TestGateway gateway, long connection, params string[] args) => Resp.Call(gateway, connection, args);
 
     [Fact]
     public async Task No_output_leaves_while_the_backup_has_not_acknowledged_and_all_of_it_once_it_has()
