@@ -204,7 +204,7 @@ internal static class CodecSpeed
             GuestHarness.Drain(guest, stdout);
         }
         var memory = GuestHarness.MemoryOf(guest);
-        Pages.FillRandom(memory, Pages.FindWritableRun(memory, pages), pages, seed: 3);
+        GuestPages.FillRandom(memory, GuestPages.FindWritableRun(memory, pages), pages, seed: 3);
         return new Workload($"random {pages}-page full image", $"memstress {pages}'s region filled with random bytes, one full checkpoint: incompressible",
             [guest.Checkpoint(full: true)], TimeFirst: true);
     }

@@ -18,9 +18,16 @@ public sealed partial class Rv64Guest
 {
     public ulong CaptureSequence { get; private set; }
 
-    public byte[] CaptureFull() => Checkpoint(full: true).ToImage();
+    public byte[] CaptureFull() => ToImage(Checkpoint(full: true));
 
-    public byte[] CaptureDelta() => Checkpoint(full: false).ToImage();
+    public byte[] CaptureDelta() => ToImage(Checkpoint(full: false));
+
+    private static byte[] ToImage(GuestCheckpoint checkpoint)
+    {
+        var image = checkpoint.ToImage();
+        checkpoint.ReleaseBuffers();
+        return image;
+    }
 
     public GuestCheckpoint Checkpoint(bool full, bool completeKernel = false)
     {

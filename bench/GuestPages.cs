@@ -1,9 +1,9 @@
 using FaultTolerant.Guest.Memory;
 
-namespace FaultTolerant.Bench.Replication;
+namespace FaultTolerant.Bench;
 
 /// <summary>Reaching into a guest's memory for the figures: finding memstress's region, filling it, copying pages.</summary>
-internal static class Pages
+internal static class GuestPages
 {
     /// <summary>The first page of a run of at least <paramref name="count"/> mapped, writable pages (memstress's mmap).</summary>
     public static ulong FindWritableRun(GuestMemory memory, int count)
@@ -46,6 +46,12 @@ internal static class Pages
     }
 
     /// <summary>The reference copy: the pages into one new uninitialised buffer, as a capture copies into a new checkpoint.</summary>
+    /// <summary>The pages copied into one buffer that is reused: what a capture into a pooled buffer must do at least.</summary>
+    public static void CopyInto(byte[][] pages, byte[] buffer)
+    {
+        for (int i = 0; i < pages.Length; i++) pages[i].CopyTo(buffer.AsSpan(i * Page.Size, Page.Size));
+    }
+
     public static void CopyToFresh(byte[][] pages)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(pages.Length * Page.Size);
