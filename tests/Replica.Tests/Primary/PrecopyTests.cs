@@ -33,7 +33,8 @@ public sealed class PrecopyTests
         var late = new BackupReplica("late", TestGuests.RestoreFull);
         var earlyLink = new LoopbackLink(early);
         var lateLink = new LoopbackLink(late);
-        var primary = new PrimaryReplica(TestGuests.LoadWithFiles(program, files, args), new PrimaryOptions(program, 1, 1), [earlyLink], new TestGateway());
+        var recording = new FaultTolerant.Replica.Tests.Channel.RecordingGuest(TestGuests.LoadWithFiles(program, files, args));
+        var primary = new PrimaryReplica(recording, new PrimaryOptions(program, 1, 1), [earlyLink], new TestGateway());
         earlyLink.Primary = primary;
         lateLink.Primary = primary;
         primary.Start();
@@ -49,8 +50,33 @@ public sealed class PrecopyTests
         var end = await primary.Completion.WaitAsync(Patience);
         await WaitUntil(() => early.CommittedEpoch == late.CommittedEpoch && early.CommittedEpoch >= end.Epoch, "every shipped epoch is applied");
 
-        Assert.Equal(early.CommittedHash(), late.CommittedHash());
+        if (early.CommittedHash() != late.CommittedHash())
+        {
+            var truth = recording.HashAt[end.Epoch];
+            var matches = recording.HashAt.Where(kv => kv.Value == late.CommittedHash()).Select(kv => kv.Key).ToList();
+            var earlyMatches = recording.HashAt.Where(kv => kv.Value == early.CommittedHash()).Select(kv => kv.Key).ToList();
+            Assert.Fail($"at epoch {end.Epoch} (late joined at {joined}): early {(early.CommittedHash() == truth ? "right" : "WRONG")} (equals the primary at epochs [{string.Join(",", earlyMatches)}]), " +
+                        $"late {(late.CommittedHash() == truth ? "right" : "WRONG")} (equals the primary at epochs [{string.Join(",", matches)}]); " + Difference(early.Promote(3), late.Promote(3)));
+        }
         Assert.Equal(1, primary.FullCaptures);
+    }
+
+    /// <summary>Where two guests' states differ: the machine section, or which pages.</summary>
+    private static string Difference(FaultTolerant.Guest.IGuest a, FaultTolerant.Guest.IGuest b)
+    {
+        var ca = a.Checkpoint(full: true);
+        var cb = b.Checkpoint(full: true);
+        var notes = new List<string>();
+        if (!ca.Machine.Span.SequenceEqual(cb.Machine.Span)) notes.Add($"machine sections differ ({ca.Machine.Length} vs {cb.Machine.Length} bytes)");
+        var pa = ca.Pages.ToDictionary(p => p.Number);
+        var pb = cb.Pages.ToDictionary(p => p.Number);
+        var onlyA = pa.Keys.Except(pb.Keys).ToList();
+        var onlyB = pb.Keys.Except(pa.Keys).ToList();
+        var differ = pa.Keys.Intersect(pb.Keys).Where(v => pa[v].Permissions != pb[v].Permissions || !pa[v].Data.Span.SequenceEqual(pb[v].Data.Span)).ToList();
+        notes.Add($"pages only in the early backup: {onlyA.Count} [{string.Join(",", onlyA.Take(5).Select(v => $"0x{v:x}"))}]");
+        notes.Add($"pages only in the late backup: {onlyB.Count} [{string.Join(",", onlyB.Take(5).Select(v => $"0x{v:x}"))}]");
+        notes.Add($"pages that differ: {differ.Count} [{string.Join(",", differ.Take(5).Select(v => $"0x{v:x}"))}]");
+        return "the two backups differ: " + string.Join("; ", notes);
     }
 
     [Fact]
