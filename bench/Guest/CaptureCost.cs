@@ -18,37 +18,15 @@ internal static class CaptureCost
     public static void Run(BenchContext ctx, Report report)
     {
         int regionPages = _counts.Max();
-        Console.WriteLine($"capture: memstress {regionPages} 1, paused after its first round …");
-        var guest = Rv64Guest.Load(File.ReadAllBytes(ctx.GuestElf("memstress.elf")), ["memstress", $"{regionPages}", "1"], options: new GuestOptions());
-        var stdout = new StringBuilder();
-        while (!stdout.ToString().Contains("round 1:", StringComparison.Ordinal))
-        {
-            if (guest.Run(100_000) is not GuestRunResult.BudgetExhausted) throw new InvalidOperationException("memstress ended before its first round was written");
-            GuestHarness.Drain(guest, stdout);
-        }
-        var memory = GuestHarness.MemoryOf(guest);
-        ulong first = GuestPages.FindWritableRun(memory, regionPages);
-        GuestPages.FillRandom(memory, first, regionPages, seed: 42);
-        guest.CaptureFull();
-
-        var stamp = new byte[8];
-        ulong generation = 0;
-        void Dirty(int n)
-        {
-            generation++;
-            for (int i = 0; i < n; i++)
-            {
-                BitConverter.TryWriteBytes(stamp, generation * 0x9E3779B97F4A7C15 + (ulong)i);
-                ulong address = ((first + (ulong)i) << Page.Shift) + ((generation * 8 + (ulong)i * 8) & (Page.Size - 8));
-                memory.TryWrite(address, stamp);
-            }
-            if (guest.MemoryStatistics.DirtyPages != n) throw new InvalidOperationException($"expected {n} dirty pages, found {guest.MemoryStatistics.DirtyPages}");
-        }
+        var paused = PausedMemstress.Start(ctx, regionPages, "capture");
+        var guest = paused.Guest;
+        var memory = paused.Memory;
+        void Dirty(int n) => paused.Dirty(n);
 
         // Warm-up until the capture path is fully tiered up (call counting starts after a 100 ms delay).
         // Also lets the GC settle into the steady state of a process that captures all the time: a young heap
         // hands out freshly mapped memory, and its first-touch page faults would be charged to the figure.
-        var warmPages = Enumerable.Range(0, 1000).Select(i => memory.GetPage(first + (ulong)i)!.Data!).ToArray();
+        var warmPages = paused.PageArrays(1000);
         for (int round = 0; round < 4; round++)
         {
             for (int i = 0; i < 100; i++)
@@ -62,7 +40,7 @@ internal static class CaptureCost
 
         foreach (int n in _counts)
         {
-            var pages = Enumerable.Range(0, n).Select(i => memory.GetPage(first + (ulong)i)!.Data!).ToArray();
+            var pages = paused.PageArrays(n);
             int reps = n <= 100 ? 101 : n <= 1000 ? 31 : 11;
             var reused = new byte[n * Page.Size];
             var captures = new List<TimeSpan>();
@@ -112,7 +90,7 @@ internal static class CaptureCost
         }
         report.Note("Capture method: memstress 10000 1 paused after its first round; its 10,000-page region filled with random bytes; " +
                     "CaptureFull; then per repetition N pages re-dirtied by an 8-byte kernel write each, Checkpoint(full: false) timed, and the " +
-                    "reference (allocate N × 4 KiB uninitialised, copy the same N page arrays into it — a checkpoint too copies into a new buffer) timed, alternating which runs first; " +
+                    "reference (the same N page arrays copied into one buffer) timed, alternating which runs first; " +
                     "the ratio's reference is the copy into one reused buffer (the capture reuses a pooled buffer, returned after each repetition as the primary returns it after shipping); the copy into a fresh buffer is shown for context: the gap between the two is mostly first-touch page faults on fresh memory. " +
                     "Medians of 101 (N ≤ 100), 31 (N = 1000) or 11 (N = 10000) repetitions after 3 warm-ups (and 400 untimed captures of 10 or 1000 pages first, so the capture code is fully JIT-tiered and the GC has settled).");
     }

@@ -22,33 +22,12 @@ internal static class PauseCost
     public static JsonNode Run(BenchContext ctx, Report report)
     {
         int regionPages = Counts.Max();
-        Console.WriteLine($"pause: memstress {regionPages} 1, paused after its first round …");
-        var guest = Rv64Guest.Load(File.ReadAllBytes(ctx.GuestElf("memstress.elf")), ["memstress", $"{regionPages}", "1"], options: new GuestOptions());
-        var stdout = new StringBuilder();
-        while (!stdout.ToString().Contains("round 1:", StringComparison.Ordinal))
-        {
-            if (guest.Run(100_000) is not GuestRunResult.BudgetExhausted) throw new InvalidOperationException("memstress ended before its first round was written");
-            GuestHarness.Drain(guest, stdout);
-        }
-        var memory = GuestHarness.MemoryOf(guest);
-        ulong first = GuestPages.FindWritableRun(memory, regionPages);
-        GuestPages.FillRandom(memory, first, regionPages, seed: 42);
-        guest.Checkpoint(full: true);
+        var paused = PausedMemstress.Start(ctx, regionPages, "pause");
+        var guest = paused.Guest;
+        var memory = paused.Memory;
+        void Dirty(int n) => paused.Dirty(n);
 
-        var stamp = new byte[8];
-        ulong round = 0;
-        void Dirty(int n)
-        {
-            round++;
-            for (int i = 0; i < n; i++)
-            {
-                BitConverter.TryWriteBytes(stamp, round * 0x9E3779B97F4A7C15 + (ulong)i);
-                memory.TryWrite(((first + (ulong)i) << Page.Shift) + ((round * 8 + (ulong)i * 8) & (Page.Size - 8)), stamp);
-            }
-            if (guest.MemoryStatistics.DirtyPages != n) throw new InvalidOperationException($"expected {n} dirty pages, found {guest.MemoryStatistics.DirtyPages}");
-        }
-
-        var warmPages = Enumerable.Range(0, 1000).Select(i => memory.GetPage(first + (ulong)i)!.Data!).ToArray();
+        var warmPages = paused.PageArrays(1000);
         for (int r = 0; r < 4; r++)
         {
             for (int i = 0; i < 100; i++)
@@ -64,7 +43,7 @@ internal static class PauseCost
         var rows = new JsonArray();
         foreach (int n in Counts)
         {
-            var pages = Enumerable.Range(0, n).Select(i => memory.GetPage(first + (ulong)i)!.Data!).ToArray();
+            var pages = paused.PageArrays(n);
             int reps = n <= 100 ? 101 : n <= 1000 ? 31 : 11;
             var pauses = new List<TimeSpan>();
             var copies = new List<TimeSpan>();

@@ -67,9 +67,6 @@ public sealed partial class Rv64Guest : IGuest
 
     public ulong Pc => _hart.Pc;
 
-    /// <summary>Register x<paramref name="index"/>, for diagnostics and tests.</summary>
-    public ulong Register(int index) => _hart[index];
-
     public IReadOnlyDictionary<long, long> UnknownSyscalls => _kernel.UnknownSyscalls;
 
     public GuestMemoryStatistics MemoryStatistics =>
