@@ -48,15 +48,19 @@ public sealed class PrecopyTests
 
         primary.Stop();
         var end = await primary.Completion.WaitAsync(Patience);
-        await WaitUntil(() => early.CommittedEpoch == late.CommittedEpoch && early.CommittedEpoch >= end.Epoch, "every shipped epoch is applied");
+        // Each backup's epoch is read once: reading one twice let a commit land between the reads, and the test then
+        // compared a backup at the last epoch with one still applying it (the flake this journal was added to find).
+        await WaitUntil(() => early.CommittedEpoch >= end.Epoch && late.CommittedEpoch >= end.Epoch, "every shipped epoch is applied");
 
+        var waited = DateTime.UtcNow;
         if (early.CommittedHash() != late.CommittedHash())
         {
+            var journals = $" wait ended {waited:HH:mm:ss.ffff}; early's journal: [{string.Join(" | ", earlyLink.Journal.TakeLast(12))}]; late's journal: [{string.Join(" | ", lateLink.Journal.TakeLast(25))}]";
             var truth = recording.HashAt[end.Epoch];
             var matches = recording.HashAt.Where(kv => kv.Value == late.CommittedHash()).Select(kv => kv.Key).ToList();
             var earlyMatches = recording.HashAt.Where(kv => kv.Value == early.CommittedHash()).Select(kv => kv.Key).ToList();
             Assert.Fail($"at epoch {end.Epoch} (late joined at {joined}): early {(early.CommittedHash() == truth ? "right" : "WRONG")} (equals the primary at epochs [{string.Join(",", earlyMatches)}]), " +
-                        $"late {(late.CommittedHash() == truth ? "right" : "WRONG")} (equals the primary at epochs [{string.Join(",", matches)}]); " + Difference(early.Promote(3), late.Promote(3)));
+                        $"late {(late.CommittedHash() == truth ? "right" : "WRONG")} (equals the primary at epochs [{string.Join(",", matches)}]); " + Difference(early.Promote(3), late.Promote(3)) + journals);
         }
         Assert.Equal(1, primary.FullCaptures);
     }

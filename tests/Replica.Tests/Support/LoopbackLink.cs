@@ -53,6 +53,9 @@ public sealed class LoopbackLink(BackupReplica backup, int seed = 0) : IBackupLi
 
     public int Resyncs { get; private set; }
 
+    /// <summary>What each delivered frame led to, in order, with when: for a failing test to show.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Journal { get; } = new();
+
     public void Send(EncodedCheckpoint checkpoint)
     {
         foreach (var frame in checkpoint.Frames)
@@ -65,7 +68,12 @@ public sealed class LoopbackLink(BackupReplica backup, int seed = 0) : IBackupLi
                 if (roll < DropPerMille) continue;
                 if (roll < DropPerMille + CorruptPerMille) bytes[_random.Next(bytes.Length)] ^= (byte)(1 << _random.Next(8));
             }
-            switch (backup.Receive(bytes))
+            var outcome = backup.Receive(bytes);
+            if (outcome is not AssemblyOutcome.Staged || frame.Type is not Wire.FrameType.Pages)
+            {
+                Journal.Enqueue($"{DateTime.UtcNow:HH:mm:ss.ffff} {frame.Type} g{frame.Generation} e{frame.Epoch} -> {outcome}");
+            }
+            switch (outcome)
             {
                 case AssemblyOutcome.Committed c:
                     Commits++;
