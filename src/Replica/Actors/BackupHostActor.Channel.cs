@@ -80,5 +80,11 @@ public sealed partial class BackupHostActor
     {
         var c = note.Closed;
         _log.Debug("backup host {0}: data channel connection {1} from {2} ({3}) closed: {4}", Node, c.ConnectionId, c.Remote, c.Peer?.GuestName ?? "no guest", c.Reason);
+        // The channel of the generation this node backs up broke: perhaps its primary's process died. Evidence for
+        // the observer (the coordinator), which checks before acting; a channel that merely reconnects costs nothing.
+        if (c.Peer is { } peer && _hosted.TryGetValue(peer.GuestName, out var h) && !h.Promoted && peer.Generation == h.HostedGeneration)
+        {
+            _setup.Observer?.Tell(new DataChannelLost(peer.GuestName, peer.Generation, Node, peer.Sender, c.Reason));
+        }
     }
 }

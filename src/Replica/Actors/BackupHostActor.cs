@@ -62,6 +62,9 @@ public sealed partial class BackupHostActor : UntypedActor
             case Promote promote:
                 OnPromote(promote);
                 break;
+            case RunPrimary run:
+                OnRunPrimary(run.Setup);
+                break;
             case DropBackup drop:
                 OnDropBackup(drop);
                 break;
@@ -169,10 +172,27 @@ public sealed partial class BackupHostActor : UntypedActor
         _log.Info("guest {0} generation {1} epoch {2}: backup -> promoted: resuming the committed state as primary", promote.Guest, promote.Generation, committed);
         var setup = new PrimaryActorSetup(promote.Guest, hosted.GuestId, promote.Generation, guest, [], _setup.Gateway, _setup.Settings, _setup.Observer);
         var name = $"primary-{promote.Guest}";
-        var primary = ActorPath.IsValidPathElement(name) ? Context.ActorOf(PrimaryActor.Props(setup), name) : Context.ActorOf(PrimaryActor.Props(setup));
+        // The name is for people reading paths; a predecessor still stopping under it gets the new one a generated name.
+        var primary = ActorPath.IsValidPathElement(name) && Context.Child(name).IsNobody() ? Context.ActorOf(PrimaryActor.Props(setup), name) : Context.ActorOf(PrimaryActor.Props(setup));
         Context.Watch(primary);
         _primaries[promote.Guest] = primary;
         Sender.Tell(new Promoted(promote.Guest, promote.Generation, committed, primary));
+    }
+
+    private void OnRunPrimary(PrimaryActorSetup setup)
+    {
+        if (_primaries.ContainsKey(setup.Guest) || (_hosted.TryGetValue(setup.Guest, out var h) && !h.Promoted))
+        {
+            _log.Warning("guest {0} generation {1}: refusing to run its primary: this node already runs or backs it up", setup.Guest, setup.Generation);
+            Sender.Tell(new Status.Failure(new InvalidOperationException($"node {Node} already runs or backs up guest {setup.Guest}")));
+            return;
+        }
+        _hosted.TryRemove(setup.Guest, out _);
+        var name = $"primary-{setup.Guest}";
+        var primary = ActorPath.IsValidPathElement(name) && Context.Child(name).IsNobody() ? Context.ActorOf(PrimaryActor.Props(setup), name) : Context.ActorOf(PrimaryActor.Props(setup));
+        Context.Watch(primary);
+        _primaries[setup.Guest] = primary;
+        Sender.Tell(primary);
     }
 
     private void OnDropBackup(DropBackup drop)

@@ -96,6 +96,13 @@ public sealed record PrimaryStarted(string Guest, ulong Generation, string[] Bac
 /// </summary>
 public sealed record PrimaryStopped(string Guest, ulong Generation, PrimaryEndReason? End, string Reason, ulong Epoch, ulong ReleasedEpoch) : IGuestMessage;
 
+/// <summary>
+/// A backup's data channel from the primary of <paramref name="Generation"/> closed (told to the backup host's observer):
+/// evidence, faster than the failure detector, that the primary's process may be gone. Only evidence: the coordinator
+/// checks before it acts, and safety rests on fencing, never on this being right.
+/// </summary>
+public sealed record DataChannelLost(string Guest, ulong Generation, string BackupId, string Sender, string Reason) : IGuestMessage;
+
 /// <summary>Stops a primary at once, releasing nothing more: a shutdown, or a test's stand-in for a crash.</summary>
 public sealed record StopPrimary(string Guest) : IGuestMessage;
 
@@ -150,6 +157,12 @@ public enum BackupPhase
     Receiving,
 }
 
+/// <summary>
+/// Runs a fresh primary on this node under the backup host (local only, never sent: it carries the guest itself), so the
+/// node knows it runs that guest's primary and refuses to back it up as well. Answered with the primary's actor.
+/// </summary>
+public sealed record RunPrimary(PrimaryActorSetup Setup);
+
 /// <summary>The protocol's types, for the serializer's allow-list and for tests that check every one.</summary>
 public static class ReplicationProtocol
 {
@@ -159,7 +172,7 @@ public static class ReplicationProtocol
         typeof(HostBackup), typeof(BackupReady), typeof(BackupRefused), typeof(DropBackup),
         typeof(CheckpointAcked), typeof(ResyncRequested), typeof(GenerationFenced),
         typeof(GenerationAdvanced), typeof(GenerationChanged), typeof(Promote), typeof(Promoted), typeof(PromotionRefused),
-        typeof(BackupSilent), typeof(PrimaryStarted), typeof(PrimaryStopped), typeof(StopPrimary),
+        typeof(BackupSilent), typeof(DataChannelLost), typeof(PrimaryStarted), typeof(PrimaryStopped), typeof(StopPrimary),
         typeof(GetReplicaStatus), typeof(ReplicaStatus), typeof(NoReplica),
     ];
 
