@@ -28,9 +28,15 @@ public sealed class ReplicationSerializer(ExtendedActorSystem system) : Hyperion
     /// </summary>
     public const int SerializerId = 7311;
 
-    private static readonly HyperionSerializerSettings RestrictedSettings = HyperionSerializerSettings.Default
+    private static readonly HyperionSerializerSettings RestrictedSettings = RestrictedTo(ReplicationProtocol.Messages.Concat(ReplicationProtocol.Contents));
+
+    /// <summary>
+    /// Hyperion settings that refuse unsafe types and every type not in <paramref name="types"/>, on both sides: for this
+    /// serializer and for other layers' allow-listed serializers (the cluster's), which subclass Hyperion the same way.
+    /// </summary>
+    public static HyperionSerializerSettings RestrictedTo(IEnumerable<Type> types) => HyperionSerializerSettings.Default
         .WithDisallowUnsafeType(true)
-        .WithTypeFilter(AllowList.Filter(ReplicationProtocol.Messages.Concat(ReplicationProtocol.Contents)));
+        .WithTypeFilter(AllowList.Filter(types));
 
     public override int Identifier => SerializerId;
 
