@@ -128,6 +128,7 @@ public sealed partial class PrimaryActor : UntypedActor, IWithTimers
                 break;
             case AckCheck:
                 CheckSilentBackups();
+                SampleEpochRate();
                 break;
             case ReplicaEnded ended:
                 End(ended.End.Reason, Describe(ended.End), ended.End.Epoch, ended.End.ReleasedEpoch);
@@ -192,6 +193,22 @@ public sealed partial class PrimaryActor : UntypedActor, IWithTimers
         _replica.Stop();
     }
 
+    private (TimeSpan At, ulong Epoch) _rateSample;
+    private double _epochRate;
+
+    /// <summary>Epochs per second since the previous sample (taken on the ack-check timer, every second or so).</summary>
+    private void SampleEpochRate()
+    {
+        var now = _clock.Elapsed;
+        var epoch = Epoch;
+        var span = now - _rateSample.At;
+        if (span >= TimeSpan.FromMilliseconds(500))
+        {
+            _epochRate = (epoch - _rateSample.Epoch) / span.TotalSeconds;
+            _rateSample = (now, epoch);
+        }
+    }
+
     private void CheckSilentBackups()
     {
         if (_replica is null) return;
@@ -215,7 +232,8 @@ public sealed partial class PrimaryActor : UntypedActor, IWithTimers
     {
         ulong released = _replica?.ReleasedEpoch ?? 0;
         ulong committed = _links.Count == 0 ? released : _watch.CommittedEpoch;
-        return new ReplicaStatus(Guest, ReplicaRole.Primary, _phase.ToString(), _generation, Epoch, released, committed, [.. _links.Keys], null);
+        return new ReplicaStatus(Guest, ReplicaRole.Primary, _phase.ToString(), _generation, Epoch, released, committed, [.. _links.Keys], null,
+            _epochRate, _replica?.LastPause.TotalMilliseconds ?? 0, _replica?.HeldOutputBytes ?? 0);
     }
 
     private void Transition(PrimaryPhase to, string why)

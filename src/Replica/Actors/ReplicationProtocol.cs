@@ -120,6 +120,9 @@ public sealed record GetReplicaStatus(string Guest, bool IncludeStateHash = fals
 /// <param name="CommittedEpoch">A backup's committed epoch; for a primary, the newest epoch all its backups acknowledged.</param>
 /// <param name="Backups">A primary's backups (empty for a backup).</param>
 /// <param name="StateHash">A backup's committed state hash (hex), when asked for and there is one.</param>
+/// <param name="EpochsPerSecond">A primary's epoch rate over the last few seconds.</param>
+/// <param name="PauseMilliseconds">A primary's last epoch pause.</param>
+/// <param name="HeldOutputBytes">A primary's output not yet released.</param>
 public sealed record ReplicaStatus(
     string Guest,
     ReplicaRole Role,
@@ -129,7 +132,10 @@ public sealed record ReplicaStatus(
     ulong ReleasedEpoch,
     ulong CommittedEpoch,
     string[] Backups,
-    string? StateHash) : IGuestMessage;
+    string? StateHash,
+    double EpochsPerSecond = 0,
+    double PauseMilliseconds = 0,
+    long HeldOutputBytes = 0) : IGuestMessage;
 
 /// <summary>This node has no replica of the guest.</summary>
 public sealed record NoReplica(string Guest, string Node) : IGuestMessage;

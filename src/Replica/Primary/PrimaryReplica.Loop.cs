@@ -16,6 +16,14 @@ public sealed partial class PrimaryReplica
     private bool _stopped;
     private TimeSpan _epochStart;
     private int _fullCaptures;
+    private long _heldOutputBytes;
+    private long _lastPauseTicks;
+
+    /// <summary>Output bytes the guest produced that are not released yet (as of the last epoch end or release).</summary>
+    public long HeldOutputBytes => Interlocked.Read(ref _heldOutputBytes);
+
+    /// <summary>The last epoch's pause (the capture).</summary>
+    public TimeSpan LastPause => TimeSpan.FromTicks(Interlocked.Read(ref _lastPauseTicks));
 
     /// <summary>Full captures taken: one at start; backups that join or resync later are brought up by pre-copy.</summary>
     public int FullCaptures => Volatile.Read(ref _fullCaptures);
@@ -137,7 +145,10 @@ public sealed partial class PrimaryReplica
         _needFull = false;
         _changedSinceEpoch = false;
         ulong epoch = (ulong)Interlocked.Increment(ref _epoch);
-        var marks = _guest.OutputMarks().ToDictionary(m => m.StreamId, m => new StreamMark(m.Sent, m.Closed));
+        var outputMarks = _guest.OutputMarks();
+        var marks = outputMarks.ToDictionary(m => m.StreamId, m => new StreamMark(m.Sent, m.Closed));
+        Interlocked.Exchange(ref _heldOutputBytes, outputMarks.Sum(m => m.Sent - m.Released));
+        Interlocked.Exchange(ref _lastPauseTicks, pause.Ticks);
         var connections = _guest.Connections.Select(c => new CommittedOffsets(c.Id, c.Received, c.Sent)).ToList();
         _gate.EpochEnded(epoch, marks, connections);
         _lastMarks = marks;

@@ -28,6 +28,7 @@ public sealed partial class PrimaryReplica
             foreach (var old in _epochEndedAt.Keys.Where(k => k < release.Epoch).ToList()) _epochEndedAt.Remove(old);
             ReplicaMetrics.OutputReleased.Add(bytes, tag);
             ReplicaMetrics.ReplicationLag.Record((long)(Epoch - release.Epoch), tag);
+            Interlocked.Exchange(ref _heldOutputBytes, _guest.OutputMarks().Sum(m => m.Sent - m.Released));
             _source.OnRelease(new ReleasedEpoch(release.Generation, release.Epoch, output, release.Connections));
         }
     }

@@ -1,0 +1,148 @@
+using Akka.Event;
+using System.IO.Hashing;
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using FaultTolerant.Guest;
+using FaultTolerant.Replica.Actors;
+
+namespace FaultTolerant.Cluster.Placement;
+
+/// <summary>Requests from the command line: start, stop, planned switchover. A refused request changes nothing.</summary>
+public sealed partial class PlacementCoordinator
+{
+    /// <summary>The largest image accepted: it travels once, in one remoting message (see akka.remote maximum-frame-size).</summary>
+    public const int MaxImageBytes = 4 << 20;
+
+    private static readonly Regex GuestName = new("^[a-z0-9][a-z0-9-]{0,39}$", RegexOptions.CultureInvariant);
+
+    private async Task OnStartGuest(StartGuest start)
+    {
+        var sender = Sender;
+        if (Refusal(start) is { } refusal)
+        {
+            sender.Tell(new CommandResult(false, refusal, null));
+            return;
+        }
+        var workers = EligibleWorkers();
+        var chosen = workers.OrderBy(Load).ThenBy(n => n.Address, StringComparer.Ordinal).Take(start.Replicas + 1).ToList();
+        var primary = chosen[0];
+        var backups = chosen.Skip(1).ToList();
+        var entry = new GuestEntry(start.Name, (ulong)Random.Shared.NextInt64(1, long.MaxValue), Convert.ToHexStringLower(XxHash128.Hash(start.Image)),
+            start.Args, start.Ports, start.Replicas, 1, primary.Address, [.. backups.Select(b => b.Address)], primary.Ingress, "starting");
+        if (!await WriteMajority(start.Name, entry))
+        {
+            sender.Tell(new CommandResult(false, "no majority of the cluster acknowledged the new guest; nothing was started", null));
+            return;
+        }
+        _log.Info("guest {0} generation 1: placed: primary {1}, backups [{2}]", start.Name, primary.Address, string.Join(", ", entry.Backups));
+        RunGuestResult result;
+        try
+        {
+            result = await primary.Agent.Ask<RunGuestResult>(new RunGuest(entry, start.Image, [.. backups.Select(b => b.Replicas)]), _settings.AskTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            result = new RunGuestResult(start.Name, 1, false, $"node {primary.Address} did not answer within {_settings.AskTimeout.TotalSeconds:0.#} s");
+        }
+        if (!result.Ok)
+        {
+            // Nothing runs: the row goes, so the request changed nothing.
+            await WriteMajority(start.Name, null);
+            sender.Tell(new CommandResult(false, $"guest {start.Name} could not start: {result.Message}", null));
+            return;
+        }
+        entry = entry with { Phase = entry.Backups.Length == 0 ? "unprotected" : "running" };
+        await WriteMajority(start.Name, entry);
+        sender.Tell(new CommandResult(true, $"guest {start.Name} started: primary {primary.Address}, backups [{string.Join(", ", entry.Backups)}]", entry));
+    }
+
+    /// <summary>Why a start request cannot be done, or null. Checked before anything changes.</summary>
+    private string? Refusal(StartGuest start)
+    {
+        if (!HasMajority()) return "the coordinator does not see a majority of the cluster; it decides nothing until it does";
+        if (!GuestName.IsMatch(start.Name)) return $"'{start.Name}' is not a guest name: 1-40 lower-case letters, digits and dashes, starting with a letter or digit";
+        if (_table.ContainsKey(start.Name)) return $"a guest named {start.Name} already exists";
+        if (start.Image.Length == 0) return "the image is empty";
+        if (start.Image.Length > MaxImageBytes) return $"the image is {start.Image.Length} bytes; at most {MaxImageBytes} are accepted";
+        try
+        {
+            // The loader's checks, before anything is placed: a bad image is refused here, with the loader's reason.
+            Rv64Guest.Load(start.Image, [start.Name, .. start.Args]);
+        }
+        catch (InvalidElfException e)
+        {
+            return $"the image cannot run: {e.Message}";
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return $"the image cannot run: {e.Message}";
+        }
+        if (start.Replicas < 0 || start.Replicas > 8) return $"--replicas {start.Replicas}: between 0 and 8 backups";
+        foreach (var p in start.Ports)
+        {
+            if (p.GuestPort is < 1 or > 65535 || p.ClusterPort is < 1 or > 65535) return $"port mapping {p} is out of range (1-65535)";
+            if (_table.Values.FirstOrDefault(g => g.Ports.Any(q => q.ClusterPort == p.ClusterPort)) is { } other)
+            {
+                return $"cluster port {p.ClusterPort} is already exposed by guest {other.Name}";
+            }
+        }
+        if (start.Ports.Select(p => p.ClusterPort).Distinct().Count() != start.Ports.Length) return "a cluster port is exposed twice";
+        int workers = EligibleWorkers().Count;
+        if (workers < start.Replicas + 1)
+        {
+            return $"{start.Replicas} backup(s) and a primary need {start.Replicas + 1} eligible worker nodes on different hosts; {workers} are up and reachable";
+        }
+        return null;
+    }
+
+    /// <summary>How busy a node is: primaries weigh more than backups (they run the guest).</summary>
+    private int Load(RegisterNode node) =>
+        _table.Values.Sum(g => (g.Primary == node.Address ? 2 : 0) + (g.Backups.Contains(node.Address) ? 1 : 0));
+
+    private async Task OnStopGuest(StopGuest stop)
+    {
+        var sender = Sender;
+        if (!_table.TryGetValue(stop.Name, out var entry))
+        {
+            sender.Tell(new CommandResult(false, $"no guest named {stop.Name}", null));
+            return;
+        }
+        if (!HasMajority())
+        {
+            sender.Tell(new CommandResult(false, "the coordinator does not see a majority of the cluster; nothing was stopped", null));
+            return;
+        }
+        if (!await WriteMajority(stop.Name, null))
+        {
+            sender.Tell(new CommandResult(false, "no majority acknowledged the removal; nothing was stopped", null));
+            return;
+        }
+        // The row is gone with a majority: whatever still runs of it is stopped; a node that misses this is fenced anyway.
+        foreach (var address in entry.Backups.Append(entry.Primary))
+        {
+            if (!_nodes.TryGetValue(address, out var node)) continue;
+            node.Replicas.Tell(new GenerationAdvanced(stop.Name, entry.Generation + 1));
+            node.Replicas.Tell(new DropBackup(stop.Name, entry.Generation + 1));
+        }
+        if (_nodes.TryGetValue(entry.Primary, out var p)) p.Replicas.Tell(new StopPrimary(stop.Name));
+        _log.Info("guest {0} generation {1}: stopped and removed from the table", stop.Name, entry.Generation);
+        sender.Tell(new CommandResult(true, $"guest {stop.Name} stopped", entry));
+    }
+
+    private async Task OnFailoverGuest(FailoverGuest request)
+    {
+        var sender = Sender;
+        if (!_table.TryGetValue(request.Name, out var entry))
+        {
+            sender.Tell(new CommandResult(false, $"no guest named {request.Name}", null));
+            return;
+        }
+        if (entry.Backups.Length == 0)
+        {
+            sender.Tell(new CommandResult(false, $"guest {request.Name} has no backup to switch over to", entry));
+            return;
+        }
+        var (ok, message) = await FailOver(entry, "a planned switchover was asked for");
+        sender.Tell(new CommandResult(ok, message, _table.GetValueOrDefault(request.Name)));
+    }
+}

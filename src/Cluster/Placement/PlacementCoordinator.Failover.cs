@@ -1,0 +1,208 @@
+using Akka.Event;
+using Akka.Actor;
+using FaultTolerant.Replica.Actors;
+using FaultTolerant.Replica.Primary;
+
+namespace FaultTolerant.Cluster.Placement;
+
+/// <summary>
+/// Failover (primary lost), dropping a lost backup, and re-protection. Each is a phase logged with guest, generation
+/// and epoch; each acts only after its generation is written with a majority (DESIGN §5, docs/FAILOVER.md).
+/// </summary>
+public sealed partial class PlacementCoordinator
+{
+    private long _pings;
+
+    /// <summary>A member is unreachable or gone: its primaries fail over, its backups are replaced.</summary>
+    private async Task OnNodeLost(string address, string why)
+    {
+        foreach (var entry in _table.Values.Where(g => g.Primary == address).ToList())
+        {
+            await FailOver(entry, $"its primary's node {address} is {why}");
+        }
+        foreach (var entry in _table.Values.Where(g => g.Backups.Contains(address)).ToList())
+        {
+            await DropBackups(entry, [address], $"backup node {address} is {why}");
+        }
+    }
+
+    /// <summary>
+    /// A backup's data channel from its primary broke: quick evidence that the primary's process died. Ping its node;
+    /// no answer in time and its guests fail over now rather than after the failure detector. A wrong guess costs a
+    /// failover (the old primary is fenced), never a second primary releasing output.
+    /// </summary>
+    private async Task OnDataChannelLost(DataChannelLost lost)
+    {
+        if (!_table.TryGetValue(lost.Guest, out var entry) || entry.Generation != lost.Generation) return;
+        if (!_nodes.TryGetValue(entry.Primary, out var primary)) return;
+        long id = Interlocked.Increment(ref _pings);
+        try
+        {
+            await primary.Agent.Ask<Pong>(new Ping(id), _settings.SuspectPingTimeout);
+            _log.Info("guest {0} generation {1}: backup {2} lost its data channel ({3}), but the primary's node answers; the channel reconnects",
+                lost.Guest, lost.Generation, lost.BackupId, lost.Reason);
+        }
+        catch (AskTimeoutException)
+        {
+            _log.Warning("guest {0} generation {1}: backup {2} lost its data channel ({3}) and the primary's node {4} did not answer within {5} ms: failing over",
+                lost.Guest, lost.Generation, lost.BackupId, lost.Reason, entry.Primary, _settings.SuspectPingTimeout.TotalMilliseconds);
+            await OnNodeLost(entry.Primary, "silent after its data channel broke");
+        }
+    }
+
+    /// <summary>A primary reports a backup that acknowledges nothing while output waits: drop it (the primary then releases).</summary>
+    private async Task OnBackupSilent(BackupSilent silent)
+    {
+        if (!_table.TryGetValue(silent.Guest, out var entry) || entry.Generation != silent.Generation || !entry.Backups.Contains(silent.BackupId)) return;
+        await DropBackups(entry, [silent.BackupId], $"backup {silent.BackupId} acknowledged nothing for {silent.Silence.TotalSeconds:0.0} s");
+    }
+
+    private async Task OnPrimaryStopped(PrimaryStopped stopped)
+    {
+        if (!_table.TryGetValue(stopped.Guest, out var entry) || entry.Generation != stopped.Generation) return;
+        _log.Info("guest {0} generation {1} epoch {2}: primary stopped: {3}", stopped.Guest, stopped.Generation, stopped.Epoch, stopped.Reason);
+        if (stopped.End == PrimaryEndReason.GuestEnded)
+        {
+            await WriteMajority(stopped.Guest, entry with { Phase = "ended" });
+        }
+        else if (stopped.End is null && entry.Phase != "starting")
+        {
+            // It failed on its own (not fenced, not stopped): the backups still hold its state.
+            await FailOver(entry, $"its primary failed: {stopped.Reason}");
+        }
+    }
+
+    /// <summary>Every guest looked at again: a primary on a lost node fails over, a guest short of backups is re-protected.</summary>
+    private async Task OnReconcile()
+    {
+        if (!HasMajority()) return;
+        foreach (var entry in _table.Values.ToList())
+        {
+            if (entry.Phase is "ended" or "starting") continue;
+            if (!IsReachable(entry.Primary))
+            {
+                await FailOver(entry, $"its primary's node {entry.Primary} is not reachable");
+                continue;
+            }
+            var lost = entry.Backups.Where(b => !IsReachable(b)).ToList();
+            if (lost.Count > 0) await DropBackups(entry, lost, "backup node(s) not reachable");
+            else if (entry.Backups.Length < entry.Replicas) await Reprotect(entry);
+        }
+    }
+
+    /// <summary>
+    /// Failover: the reachable backup with the highest committed epoch becomes the primary of generation g+1 — written
+    /// with a majority first — and is then told to promote: it fences g and resumes from its committed state.
+    /// </summary>
+    private async Task<(bool Ok, string Message)> FailOver(GuestEntry entry, string why)
+    {
+        if (!HasMajority())
+        {
+            _log.Warning("guest {0} generation {1}: failover needed ({2}) but this coordinator sees no majority: refusing to act", entry.Name, entry.Generation, why);
+            return (false, "no majority: the coordinator refuses to fail over");
+        }
+        _log.Warning("guest {0} generation {1}: phase failover: {2}", entry.Name, entry.Generation, why);
+        var candidates = new List<(RegisterNode Node, ulong Epoch)>();
+        foreach (var address in entry.Backups.Where(IsReachable))
+        {
+            if (!_nodes.TryGetValue(address, out var node)) continue;
+            try
+            {
+                var answer = await node.Replicas.Ask<object>(new GetReplicaStatus(entry.Name), _settings.AskTimeout);
+                if (answer is ReplicaStatus { Role: ReplicaRole.Backup, CommittedEpoch: > 0 } status) candidates.Add((node, status.CommittedEpoch));
+            }
+            catch (AskTimeoutException)
+            {
+                _log.Warning("guest {0} generation {1}: backup {2} did not say how far it is; not a candidate", entry.Name, entry.Generation, address);
+            }
+        }
+        if (candidates.Count == 0)
+        {
+            _log.Error("guest {0} generation {1}: no backup holds a committed state; the guest cannot be resumed", entry.Name, entry.Generation);
+            if (entry.Phase != "lost") await WriteMajority(entry.Name, entry with { Phase = "lost" });
+            return (false, "no backup holds a committed state to resume from");
+        }
+        var (chosen, epoch) = candidates.OrderByDescending(c => c.Epoch).ThenBy(c => c.Node.Address, StringComparer.Ordinal).First();
+        ulong generation = entry.Generation + 1;
+        var next = entry with { Generation = generation, Primary = chosen.Address, Backups = [], Ingress = chosen.Ingress, Phase = "failing-over" };
+        if (!await WriteMajority(entry.Name, next)) return (false, "no majority acknowledged the new generation; nothing was done");
+
+        // Fence first, everywhere reachable: the old primary (if it is only slow) stops, other backups refuse it.
+        foreach (var address in entry.Backups.Append(entry.Primary).Where(a => a != chosen.Address))
+        {
+            if (_nodes.TryGetValue(address, out var node)) node.Replicas.Tell(new GenerationAdvanced(entry.Name, generation));
+        }
+        _log.Warning("guest {0} generation {1} epoch {2}: phase promotion: backup {3} becomes the primary", entry.Name, generation, epoch, chosen.Address);
+        try
+        {
+            var answer = await chosen.Replicas.Ask<object>(new Promote(entry.Name, generation), _settings.AskTimeout);
+            if (answer is PromotionRefused refused)
+            {
+                _log.Error("guest {0} generation {1}: promotion refused by {2}: {3}", entry.Name, generation, chosen.Address, refused.Reason);
+                return (false, $"promotion refused: {refused.Reason}");
+            }
+        }
+        catch (AskTimeoutException)
+        {
+            _log.Error("guest {0} generation {1}: {2} did not confirm its promotion in time", entry.Name, generation, chosen.Address);
+            return (false, "the promoted node did not confirm in time");
+        }
+        var promoted = next with { Phase = "unprotected" };
+        await WriteMajority(entry.Name, promoted);
+        // The other backups of the old generation are dropped; re-protection chooses again (they may be chosen back).
+        foreach (var address in entry.Backups.Where(a => a != chosen.Address))
+        {
+            if (_nodes.TryGetValue(address, out var node)) node.Replicas.Tell(new DropBackup(entry.Name, generation));
+        }
+        await Reprotect(promoted);
+        return (true, $"guest {entry.Name} failed over to {chosen.Address} at generation {generation} (committed epoch {epoch})");
+    }
+
+    /// <summary>Backups lost: the guest's next generation goes without them (and with replacements, if any node is free).</summary>
+    private async Task DropBackups(GuestEntry entry, IReadOnlyList<string> lost, string why)
+    {
+        if (!HasMajority())
+        {
+            _log.Warning("guest {0} generation {1}: {2}, but this coordinator sees no majority: refusing to act", entry.Name, entry.Generation, why);
+            return;
+        }
+        _log.Warning("guest {0} generation {1}: dropping backup(s) [{2}]: {3}", entry.Name, entry.Generation, string.Join(", ", lost), why);
+        var kept = entry.Backups.Where(b => !lost.Contains(b)).ToList();
+        await Protect(entry, kept, exclude: lost);
+        foreach (var address in lost)
+        {
+            if (_nodes.TryGetValue(address, out var node)) node.Replicas.Tell(new DropBackup(entry.Name, entry.Generation + 1));
+        }
+    }
+
+    /// <summary>Re-protection: adds backups on free workers until the guest has as many as it asked for.</summary>
+    private async Task Reprotect(GuestEntry entry)
+    {
+        if (entry.Backups.Length >= entry.Replicas || !HasMajority()) return;
+        await Protect(entry, [.. entry.Backups], exclude: []);
+    }
+
+    /// <summary>
+    /// Writes generation g+1 with <paramref name="kept"/> plus new backups on the least loaded free workers, then tells the
+    /// primary, which recruits them and brings the new ones up by pre-copy while the guest runs.
+    /// </summary>
+    private async Task Protect(GuestEntry entry, List<string> kept, IReadOnlyList<string> exclude)
+    {
+        var free = EligibleWorkers()
+            .Where(n => n.Address != entry.Primary && !kept.Contains(n.Address) && !exclude.Contains(n.Address))
+            .OrderBy(Load).ThenBy(n => n.Address, StringComparer.Ordinal)
+            .Take(Math.Max(0, entry.Replicas - kept.Count))
+            .Select(n => n.Address)
+            .ToList();
+        var backups = kept.Concat(free).ToArray();
+        if (backups.SequenceEqual(entry.Backups)) return;
+        ulong generation = entry.Generation + 1;
+        var phase = backups.Length == 0 ? "unprotected" : backups.Length < entry.Replicas ? "under-protected" : "reprotecting";
+        var next = entry with { Generation = generation, Backups = backups, Phase = phase };
+        if (!await WriteMajority(entry.Name, next)) return;
+        if (!_nodes.TryGetValue(entry.Primary, out var primary)) return;
+        var hosts = backups.Select(b => _nodes.TryGetValue(b, out var n) ? n.Replicas : null).OfType<IActorRef>().ToArray();
+        _log.Info("guest {0} generation {1}: phase re-protection: backups [{2}] ({3} new)", entry.Name, generation, string.Join(", ", backups), free.Count);
+        primary.Replicas.Tell(new GenerationChanged(entry.Name, generation, hosts));
+    }
+}

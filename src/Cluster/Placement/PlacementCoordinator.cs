@@ -1,0 +1,194 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Event;
+using FaultTolerant.Replica.Actors;
+
+namespace FaultTolerant.Cluster.Placement;
+
+/// <summary>How the coordinator decides.</summary>
+/// <param name="MajorityTimeout">The longest a majority write or read of the guest table may take.</param>
+/// <param name="SuspectPingTimeout">How long a suspected primary's node has to answer before its guests fail over.</param>
+/// <param name="AskTimeout">How long a node has to answer the coordinator (status, promotion, starting a guest).</param>
+public sealed record CoordinatorSettings(TimeSpan MajorityTimeout, TimeSpan SuspectPingTimeout, TimeSpan AskTimeout);
+
+/// <summary>
+/// The placement coordinator (DESIGN §5): a cluster singleton that owns the guest table — kept in Distributed Data with
+/// majority writes and reads, so that it survives the singleton moving — and makes every placement decision: where a
+/// guest starts, which backup is promoted when its primary is lost, which backups are dropped or added.
+/// </summary>
+/// <remarks>
+/// <para>Safety: a decision is acted on only after its generation is written with a majority, and only while this node
+/// sees a majority of voting members (workers and witnesses). The replicas do the fencing; the coordinator never
+/// relies on the failure detector being right.</para>
+/// <para>Decisions run one at a time: every handler is asynchronous and the actor takes its next message only when the
+/// current one is done (each await is bounded by a timeout), so no two decisions interleave.</para>
+/// <para>Split by concern: requests in <c>PlacementCoordinator.Commands.cs</c>, failover and re-protection in
+/// <c>PlacementCoordinator.Failover.cs</c>, status in <c>PlacementCoordinator.Status.cs</c>.</para>
+/// </remarks>
+public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWithTimers
+{
+    /// <summary>The guest table's key in Distributed Data.</summary>
+    public static readonly LWWDictionaryKey<string, GuestEntry> TableKey = new("ft-guest-table");
+
+    private readonly CoordinatorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
+    private readonly Dictionary<string, RegisterNode> _nodes = [];
+    private Dictionary<string, GuestEntry> _table = [];
+
+    public PlacementCoordinator(CoordinatorSettings settings)
+    {
+        _settings = settings;
+        Loading();
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new PlacementCoordinator(settings));
+
+    private string SelfAddress => _cluster.SelfAddress.ToString();
+
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IReachabilityEvent), typeof(ClusterEvent.IMemberEvent));
+        Self.Tell(LoadTable.Instance);
+    }
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    /// <summary>Until the table is read with a majority, the coordinator knows nothing and decides nothing.</summary>
+    private void Loading()
+    {
+        ReceiveAsync<LoadTable>(async _ =>
+        {
+            try
+            {
+                var response = await _replicator.Ask<IGetResponse>(Dsl.Get(TableKey, new ReadMajority(_settings.MajorityTimeout)), _settings.MajorityTimeout + TimeSpan.FromSeconds(1));
+                if (response.IsFound)
+                {
+                    _table = response.Get(TableKey).Entries.ToDictionary(kv => kv.Key, kv => kv.Value);
+                }
+                else if (!response.IsSuccessful)
+                {
+                    throw new TimeoutException("no majority answered the read of the guest table");
+                }
+                _log.Info("coordinator on {0}: guest table read with a majority: {1} guest(s)", SelfAddress, _table.Count);
+                Become(Active);
+                Stash.UnstashAll();
+                // Events can be missed while a decision runs or a majority is lacking: look at everything now and then.
+                Timers.StartPeriodicTimer(nameof(Reconcile), Reconcile.Instance, TimeSpan.FromSeconds(2));
+                Self.Tell(Reconcile.Instance);
+            }
+            catch (Exception e) when (e is TimeoutException or AskTimeoutException)
+            {
+                _log.Warning("coordinator on {0}: cannot read the guest table with a majority yet ({1}); retrying", SelfAddress, e.Message);
+                Timers.StartSingleTimer(nameof(LoadTable), LoadTable.Instance, TimeSpan.FromMilliseconds(500));
+            }
+        });
+        Receive<RegisterNode>(OnRegister);
+        Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Active()
+    {
+        Receive<RegisterNode>(r =>
+        {
+            bool fresh = OnRegister(r);
+            if (fresh) Self.Tell(Reconcile.Instance);
+        });
+        ReceiveAsync<StartGuest>(OnStartGuest);
+        ReceiveAsync<StopGuest>(OnStopGuest);
+        ReceiveAsync<FailoverGuest>(OnFailoverGuest);
+        ReceiveAsync<GetClusterStatus>(OnStatus);
+        ReceiveAsync<ClusterEvent.UnreachableMember>(u => OnNodeLost(u.Member.Address.ToString(), "unreachable"));
+        ReceiveAsync<ClusterEvent.MemberRemoved>(r => OnNodeLost(r.Member.Address.ToString(), "removed from the cluster"));
+        Receive<ClusterEvent.ReachableMember>(_ => Self.Tell(Reconcile.Instance));
+        Receive<ClusterEvent.MemberUp>(_ => Self.Tell(Reconcile.Instance));
+        Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
+        ReceiveAsync<DataChannelLost>(OnDataChannelLost);
+        ReceiveAsync<BackupSilent>(OnBackupSilent);
+        ReceiveAsync<PrimaryStopped>(OnPrimaryStopped);
+        ReceiveAsync<PrimaryStarted>(OnPrimaryStarted);
+        Receive<BackupRefused>(r => _log.Warning("guest {0} generation {1}: backup {2} refused: {3}", r.Guest, r.Generation, r.BackupId, r.Reason));
+        ReceiveAsync<Reconcile>(_ => OnReconcile());
+    }
+
+    /// <summary>Returns whether the node is new to the coordinator.</summary>
+    private bool OnRegister(RegisterNode r)
+    {
+        bool fresh = !_nodes.TryGetValue(r.Address, out var known) || !known.Agent.Equals(r.Agent);
+        _nodes[r.Address] = r;
+        r.Agent.Tell(new NodeRegistered(r.Address));
+        if (fresh) _log.Info("coordinator: node {0} registered as {1} (ingress {2}, gateway {3})", r.Address, r.Role, r.Ingress, r.Gateway);
+        return fresh;
+    }
+
+    /// <summary>
+    /// Whether this node sees a majority of the voting members (every member that is up: workers and witnesses). A
+    /// coordinator on the minority side of a partition sees at most half, and decides nothing.
+    /// </summary>
+    private bool HasMajority()
+    {
+        var state = _cluster.State;
+        var voting = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp).ToList();
+        int reachable = voting.Count(m => !state.Unreachable.Contains(m));
+        return voting.Count > 0 && reachable * 2 > voting.Count;
+    }
+
+    /// <summary>Registered workers that are up and reachable: where guests may go.</summary>
+    private List<RegisterNode> EligibleWorkers()
+    {
+        var state = _cluster.State;
+        var up = state.Members.Where(m => m.Status == MemberStatus.Up && !state.Unreachable.Contains(m)).Select(m => m.Address.ToString()).ToHashSet();
+        return [.. _nodes.Values.Where(n => n.Role == NodeRole.Worker && up.Contains(n.Address))];
+    }
+
+    private bool IsReachable(string address)
+    {
+        var state = _cluster.State;
+        var member = state.Members.FirstOrDefault(m => m.Address.ToString() == address);
+        return member is not null && member.Status == MemberStatus.Up && !state.Unreachable.Contains(member);
+    }
+
+    /// <summary>Writes a guest's row (or removes it, when <paramref name="entry"/> is null) with a majority; false if no majority acknowledged in time.</summary>
+    private async Task<bool> WriteMajority(string name, GuestEntry? entry)
+    {
+        var node = _cluster;
+        var update = Dsl.Update(TableKey, LWWDictionary<string, GuestEntry>.Empty, new WriteMajority(_settings.MajorityTimeout),
+            map => entry is null ? map.Remove(node, name) : map.SetItem(node, name, entry));
+        try
+        {
+            var response = await _replicator.Ask<IUpdateResponse>(update, _settings.MajorityTimeout + TimeSpan.FromSeconds(1));
+            if (!response.IsSuccessful)
+            {
+                _log.Warning("guest {0}: the majority write of generation {1} failed ({2}); nothing is acted on", name, entry?.Generation, response.GetType().Name);
+                return false;
+            }
+        }
+        catch (AskTimeoutException)
+        {
+            _log.Warning("guest {0}: the majority write of generation {1} timed out; nothing is acted on", name, entry?.Generation);
+            return false;
+        }
+        if (entry is null) _table.Remove(name);
+        else _table[name] = entry;
+        return true;
+    }
+
+    private sealed record LoadTable
+    {
+        public static readonly LoadTable Instance = new();
+    }
+
+    /// <summary>Looks at every guest and repairs what it can: lost primaries, missing backups.</summary>
+    private sealed record Reconcile
+    {
+        public static readonly Reconcile Instance = new();
+    }
+}
