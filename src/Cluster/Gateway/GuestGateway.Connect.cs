@@ -59,19 +59,40 @@ public sealed partial class GuestGateway
         {
             while (true)
             {
-                IGuestInputs primary;
+                IGuestInputs? primary;
                 long era;
                 Task eraChanged;
                 lock (_lock)
                 {
                     if (c.Finished) return;
-                    primary = _primary!;
+                    primary = _primary;
                     era = _era;
                     eraChanged = _eraChanged.Task;
                 }
+                var left = deadline - DateTime.UtcNow;
+                if (primary is null)
+                {
+                    // Started before any primary was known: the client waits for the first, as for a paused server.
+                    if (left <= TimeSpan.Zero || await Task.WhenAny(eraChanged, Task.Delay(left, _stopping.Token)) != eraChanged)
+                    {
+                        _stopping.Token.ThrowIfCancellationRequested();
+                        Drop(c, $"no primary of the guest for {_options.ConnectTimeout.TotalSeconds:0.#} s", abort: true);
+                        return;
+                    }
+                    continue;
+                }
                 var (address, port) = c.Peer;
                 var connect = primary.ConnectAsync(c.GuestPort, address, port);
-                await Task.WhenAny(connect, eraChanged).WaitAsync(_stopping.Token);
+                var timeout = Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, _stopping.Token);
+                if (await Task.WhenAny(connect, eraChanged, timeout) == timeout && !connect.IsCompleted && !eraChanged.IsCompleted)
+                {
+                    _stopping.Token.ThrowIfCancellationRequested();
+                    Drop(c, $"guest port {c.GuestPort}: the primary did not answer the connect in {_options.ConnectTimeout.TotalSeconds:0.#} s", abort: true);
+                    // Should it answer after all, its guest's side of the connection has no client: it ends.
+                    _ = connect.ContinueWith(t => primary.EndInput(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion,
+                        TaskScheduler.Default);
+                    return;
+                }
                 if (!connect.IsCompleted) continue; // the primary is gone: its connect will never answer
                 if (connect.IsCompletedSuccessfully)
                 {

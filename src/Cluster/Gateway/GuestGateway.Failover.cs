@@ -11,7 +11,10 @@ public sealed partial class GuestGateway
     /// and replays, per connection, the client bytes past what that guest has received. Call it before the new primary
     /// starts or after; either way its inputs queue in order. Clients keep their TCP connections throughout.
     /// </summary>
-    /// <param name="promotedConnections">The promoted guest's connections (<see cref="IGuest.Connections"/>), taken before it runs.</param>
+    /// <param name="promotedConnections">
+    /// The promoted guest's connections (<see cref="IGuest.Connections"/>), taken before it runs; or, through
+    /// <c>RemotePrimary</c>, its Welcome's connections: the ones this gateway claimed, as the primary node has them.
+    /// </param>
     /// <remarks>
     /// <para>A client whose connection the promoted guest has was given only committed output, so the new primary's
     /// releases, which start at that guest's committed released offset, are at or before what the client has: the
@@ -19,7 +22,10 @@ public sealed partial class GuestGateway
     /// <para>A client whose connection the promoted guest lacks connected after the last committed epoch: nothing was
     /// ever released for it and nothing it sent was trimmed, so it is connected again and replayed from its first byte.</para>
     /// <para>A promoted connection with no client (the client left, or its connect was caught by the failover) gets
-    /// end-of-input, so the guest closes it.</para>
+    /// end-of-input, so the guest closes it — unless <see cref="GuestGatewayOptions.EndUnclaimedOnFailover"/> is off,
+    /// because other gateways own some of the connections listed.</para>
+    /// <para>On a gateway started without a primary (<see cref="Start()"/>), the first call gives it one; clients waiting
+    /// to connect go to it.</para>
     /// </remarks>
     /// <exception cref="InvalidOperationException">The gateway was never started.</exception>
     public void Failover(IGuestInputs newPrimary, IReadOnlyList<ConnectionInfo> promotedConnections)
@@ -28,7 +34,7 @@ public sealed partial class GuestGateway
         var broken = new List<(Client Client, string Reason)>();
         lock (_lock)
         {
-            if (_primary is null) throw new InvalidOperationException("the gateway was never started");
+            if (!_started) throw new InvalidOperationException("the gateway was never started");
             _primary = newPrimary;
             _era++;
             var eraChanged = _eraChanged;
@@ -41,7 +47,7 @@ public sealed partial class GuestGateway
                 promoted.Add(info.Id);
                 if (!_byId.TryGetValue(info.Id, out var c))
                 {
-                    if (!info.InputEnded) newPrimary.EndInput(info.Id);
+                    if (!info.InputEnded && _options.EndUnclaimedOnFailover) newPrimary.EndInput(info.Id);
                     continue;
                 }
                 if (Replay(c, info, newPrimary) is { } reason) broken.Add((c, reason));

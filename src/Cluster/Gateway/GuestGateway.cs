@@ -7,8 +7,9 @@ using FaultTolerant.Replica.Inputs;
 namespace FaultTolerant.Cluster.Gateway;
 
 /// <summary>
-/// The gateway of one replicated guest on this node (DESIGN §4): real TCP clients on 127.0.0.1:HOSTPORT for each
-/// exposed guest port, each bridged to a guest connection on the current primary. It keeps every client byte until
+/// The gateway of one replicated guest on this node (DESIGN §4): real TCP clients on HOSTPORT (of 127.0.0.1 unless
+/// <see cref="GuestGatewayOptions.BindAddress"/> says otherwise) for each exposed guest port, each bridged to a guest
+/// connection on the current primary — in this process, or on another node through <c>RemotePrimary</c>. It keeps every client byte until
 /// a release shows the guest committed it, forwards only released output past what each client already got, and
 /// after a failover replays to the new primary what its guest has not received — so a client sees a pause, not an
 /// error.
@@ -38,7 +39,9 @@ public sealed partial class GuestGateway : IInputSource, IAsyncDisposable
     /// <summary>Every client not finished, including those (re)connecting. Guarded by <see cref="_lock"/>.</summary>
     private readonly HashSet<Client> _clients = [];
 
+    /// <summary>The current primary; null until the first one is given (<see cref="Start()"/> without one).</summary>
     private IGuestInputs? _primary;
+    private bool _started;
     private long _nextNumber;
     private long _accepted;
     private long _readPauses;
@@ -52,7 +55,7 @@ public sealed partial class GuestGateway : IInputSource, IAsyncDisposable
     private int _disposed;
 
     /// <param name="guestName">For logs.</param>
-    /// <param name="exposures">Guest port → host port on 127.0.0.1 (host port 0 picks a free one; see <see cref="BoundEndpoints"/>).</param>
+    /// <param name="exposures">Guest port → host port on the bind address (host port 0 picks a free one; see <see cref="BoundEndpoints"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option that cannot work.</exception>
     public GuestGateway(string guestName, IReadOnlyList<PortExposure> exposures, GuestGatewayOptions? options = null)
     {
@@ -62,6 +65,9 @@ public sealed partial class GuestGateway : IInputSource, IAsyncDisposable
         _options.Validate();
         _stdio = new StdioPump(_options, _stopping.Token);
     }
+
+    /// <summary>The guest this gateway serves.</summary>
+    public string GuestName => _guestName;
 
     /// <summary>The host endpoints bound, once started, in the order of the exposures.</summary>
     public IReadOnlyList<IPEndPoint> BoundEndpoints
@@ -84,22 +90,43 @@ public sealed partial class GuestGateway : IInputSource, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The guest connection ids of the clients bound now: what this gateway claims in an ingress Hello after its primary
+    /// was lost (<c>RemotePrimary</c>).
+    /// </summary>
+    public IReadOnlyList<long> ConnectionIds
+    {
+        get
+        {
+            lock (_lock) return [.. _byId.Keys];
+        }
+    }
+
     /// <summary>Binds every exposed port and starts taking clients for <paramref name="primary"/> (which may start after this).</summary>
     /// <exception cref="SocketException">A host port cannot be bound; nothing stays bound.</exception>
     /// <exception cref="InvalidOperationException">Already started, or disposed.</exception>
-    public void Start(IGuestInputs primary)
+    public void Start(IGuestInputs primary) => Bind(primary);
+
+    /// <summary>
+    /// Binds every exposed port before any primary is known: clients that connect wait (up to
+    /// <see cref="GuestGatewayOptions.ConnectTimeout"/>) until <see cref="Failover"/> gives the gateway one.
+    /// </summary>
+    /// <exception cref="SocketException">A host port cannot be bound; nothing stays bound.</exception>
+    /// <exception cref="InvalidOperationException">Already started, or disposed.</exception>
+    public void Start() => Bind(null);
+
+    private void Bind(IGuestInputs? primary)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var listeners = new List<TcpListener>();
         lock (_lock)
         {
-            if (_primary is not null) throw new InvalidOperationException("the gateway is already started");
-            _primary = primary;
+            if (_started) throw new InvalidOperationException("the gateway is already started");
             try
             {
                 foreach (var e in _exposures)
                 {
-                    var listener = new TcpListener(IPAddress.Loopback, e.HostPort);
+                    var listener = new TcpListener(_options.BindAddress, e.HostPort);
                     listeners.Add(listener);
                     listener.Start(512);
                 }
@@ -107,9 +134,10 @@ public sealed partial class GuestGateway : IInputSource, IAsyncDisposable
             catch (SocketException)
             {
                 foreach (var l in listeners) l.Stop();
-                _primary = null;
                 throw;
             }
+            _started = true;
+            _primary = primary;
             _listeners.AddRange(listeners);
         }
         for (int i = 0; i < listeners.Count; i++) _ = AcceptLoopAsync(listeners[i], _exposures[i].GuestPort);

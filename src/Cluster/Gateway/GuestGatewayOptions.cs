@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace FaultTolerant.Cluster.Gateway;
 
 /// <summary>How a <see cref="GuestGateway"/> treats its clients.</summary>
@@ -21,11 +23,22 @@ public sealed record GuestGatewayOptions
     /// <summary>Bytes per socket read: one chunk of input handed to the primary.</summary>
     public int ReadChunkBytes { get; init; } = 64 << 10;
 
-    /// <summary>How long a new client waits for the guest to take its connection (nothing listening yet, backlog full).</summary>
+    /// <summary>How long a new client waits for the guest to take its connection (nothing listening yet, backlog full, no primary yet or a failover under way).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>After the guest closed a connection, how long the socket stays open to drain the client's last bytes before it is closed.</summary>
     public TimeSpan CloseLinger { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The address the exposed ports are bound on: loopback by default; a node serving clients of other hosts binds its own address or <see cref="IPAddress.Any"/>.</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>
+    /// Whether a failover ends (end-of-input) the promoted guest's connections that this gateway has no client for. True
+    /// when this is the guest's only gateway, or when its primary is reached through <c>RemotePrimary</c> (a Welcome lists
+    /// only this gateway's connections). False when it is handed every promoted connection while other gateways own
+    /// some of them: those belong to clients of other nodes, and the primary side's orphan timeout ends the ones nobody claims.
+    /// </summary>
+    public bool EndUnclaimedOnFailover { get; init; } = true;
 
     /// <summary>Where the gateway says what went wrong (a client reset, a refused connect, a protocol bug). Must be quick and thread-safe.</summary>
     public Action<string>? Log { get; init; }
