@@ -24,13 +24,18 @@ public sealed partial class GuestGateway
     /// <para>A promoted connection with no client (the client left, or its connect was caught by the failover) gets
     /// end-of-input, so the guest closes it — unless <see cref="GuestGatewayOptions.EndUnclaimedOnFailover"/> is off,
     /// because other gateways own some of the connections listed.</para>
+    /// <para>A client whose connection is in <paramref name="lostConnections"/> is reset: the new primary has (or had)
+    /// that connection but gave it up, and its guest may have acted on bytes the client sent, so connecting it again
+    /// and replaying them could apply a request twice. The client reconnects, as the client of a lost gateway does.</para>
     /// <para>On a gateway started without a primary (<see cref="Start()"/>), the first call gives it one; clients waiting
     /// to connect go to it.</para>
     /// </remarks>
+    /// <param name="lostConnections">Connections the new primary will not give this gateway (a <c>RemotePrimary</c>'s Welcome says which); null for none.</param>
     /// <exception cref="InvalidOperationException">The gateway was never started.</exception>
-    public void Failover(IGuestInputs newPrimary, IReadOnlyList<ConnectionInfo> promotedConnections)
+    public void Failover(IGuestInputs newPrimary, IReadOnlyList<ConnectionInfo> promotedConnections, IReadOnlyCollection<long>? lostConnections = null)
     {
         var reconnect = new List<Client>();
+        var lost = new List<Client>();
         var broken = new List<(Client Client, string Reason)>();
         lock (_lock)
         {
@@ -56,6 +61,11 @@ public sealed partial class GuestGateway
             {
                 _byId.Remove(id);
                 c.Id = null;
+                if (lostConnections?.Contains(id) == true)
+                {
+                    lost.Add(c);
+                    continue;
+                }
                 if (c.Input.Start != 0 || c.Delivered != 0)
                 {
                     broken.Add((c, $"connection {id} is not in the promoted guest, yet {c.Input.Start} of its input bytes were committed and {c.Delivered} output bytes released"));
@@ -67,7 +77,9 @@ public sealed partial class GuestGateway
             _gaps += broken.Count;
             eraChanged.TrySetResult();
         }
-        Log($"failover: {promotedConnections.Count} connections in the promoted guest, {reconnect.Count} clients to connect again");
+        Log($"failover: {promotedConnections.Count} connections in the promoted guest, {reconnect.Count} clients to connect again" +
+            (lost.Count > 0 ? $", {lost.Count} given up by the primary" : ""));
+        foreach (var c in lost) Drop(c, "the primary gave its connection up (this gateway was away longer than its orphan timeout): the client must reconnect", abort: true);
         foreach (var (c, reason) in broken) Drop(c, $"BUG: {reason}", abort: true);
         foreach (var c in reconnect) _ = ConnectAsync(c, firstTime: false);
     }

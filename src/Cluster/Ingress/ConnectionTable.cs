@@ -22,6 +22,12 @@ internal sealed class ConnectionTable<TOwner>(TimeSpan orphanTimeout, long maxPe
 {
     private readonly Dictionary<long, Entry> _entries = [];
 
+    /// <summary>
+    /// Every connection given up, kept after its entry is forgotten: a gateway that claims one later must reset its
+    /// client, not connect it again and replay bytes the guest may have acted on. One id per connection given up.
+    /// </summary>
+    private readonly HashSet<long> _givenUp = [];
+
     /// <summary>Connections known, owned or not.</summary>
     public int Count => _entries.Count;
 
@@ -52,16 +58,23 @@ internal sealed class ConnectionTable<TOwner>(TimeSpan orphanTimeout, long maxPe
     /// <summary>
     /// A session's Hello claims <paramref name="ids"/>. Each is granted if it has no owner, was not given up, and is a
     /// promoted connection (any gateway) or was made by <paramref name="gatewayId"/>. Granted connections come back with
-    /// what the gateway needs: their offsets for the Welcome, the output that waited for an owner, and their committed offsets.
+    /// what the gateway needs: their offsets for the Welcome, the output that waited for an owner, and their committed
+    /// offsets. The others go to <paramref name="lost"/> if the guest has or had them (given up, or someone else's: the
+    /// client must be reset), or to <paramref name="unknown"/> if this primary never heard of them.
     /// </summary>
-    public List<Claimed> Claim(TOwner owner, string gatewayId, IEnumerable<long> ids, List<long> refused)
+    public List<Claimed> Claim(TOwner owner, string gatewayId, IEnumerable<long> ids, List<long> unknown, List<long> lost)
     {
         var granted = new List<Claimed>();
         foreach (var id in ids.Distinct())
         {
-            if (!_entries.TryGetValue(id, out var e) || e.Owner is not null || e.Expired || !(e.Promoted || e.Creator == gatewayId))
+            if (!_entries.TryGetValue(id, out var e))
             {
-                refused.Add(id);
+                (_givenUp.Contains(id) ? lost : unknown).Add(id);
+                continue;
+            }
+            if (e.Owner is not null || e.Expired || !(e.Promoted || e.Creator == gatewayId))
+            {
+                lost.Add(id);
                 continue;
             }
             e.Owner = owner;
@@ -205,8 +218,9 @@ internal sealed class ConnectionTable<TOwner>(TimeSpan orphanTimeout, long maxPe
         return endNow;
     }
 
-    private static void GiveUp(Entry e, List<long> endNow)
+    private void GiveUp(Entry e, List<long> endNow)
     {
+        _givenUp.Add(e.Id);
         e.Expired = true;
         e.Pending.Clear();
         e.PendingBytes = 0;

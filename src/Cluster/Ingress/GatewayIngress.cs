@@ -25,7 +25,7 @@ public static class GatewayIngress
         try
         {
             var welcome = await remote.Welcome.WaitAsync(cancellation);
-            gateway.Failover(remote, welcome.Connections);
+            gateway.Failover(remote, welcome.Connections, welcome.Lost);
             return remote;
         }
         catch

@@ -49,7 +49,7 @@ public static class IngressCodec
                 return new PayloadWriter(0).Finish(IngressFrameType.Heartbeat);
             case Welcome welcome:
             {
-                var w = new PayloadWriter(12 + ConnectionBytes * welcome.Connections.Count);
+                var w = new PayloadWriter(16 + ConnectionBytes * welcome.Connections.Count + 8 * welcome.Lost.Count);
                 w.U64(welcome.Generation);
                 w.I32(welcome.Connections.Count);
                 foreach (var c in welcome.Connections)
@@ -61,6 +61,8 @@ public static class IngressCodec
                     w.I64(c.Released);
                     w.U8((byte)((c.Accepted ? 1 : 0) | (c.InputEnded ? 2 : 0) | (c.OutputClosed ? 4 : 0)));
                 }
+                w.I32(welcome.Lost.Count);
+                foreach (var id in welcome.Lost) w.I64(id);
                 return w.Finish(IngressFrameType.Welcome);
             }
             case Refused r:
@@ -194,7 +196,9 @@ public static class IngressCodec
             if ((flags & ~7) != 0) throw new IngressProtocolException($"ingress Welcome frame: unknown connection flags {flags}");
             connections[i] = new ConnectionInfo(id, port, received, sent, released, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0);
         }
-        return new Welcome(generation, connections);
+        var lost = new long[r.Count(8)];
+        for (int i = 0; i < lost.Length; i++) lost[i] = r.Offset("lost connection");
+        return new Welcome(generation, connections, lost);
     }
 
     private static IngressMessage.Release ReadRelease(ref PayloadReader r)

@@ -51,11 +51,17 @@ public abstract record IngressMessage
     /// Primary → gateway, answer to <see cref="Hello"/>: the generation of the primary here and, of the connections
     /// claimed, those that are this gateway's now, as the primary has them (see docs/GATEWAY.md for the offsets).
     /// </summary>
-    public sealed record Welcome(ulong Generation, IReadOnlyList<ConnectionInfo> Connections) : IngressMessage
+    /// <param name="Lost">
+    /// Claimed connections the primary has (or had) but will not give: given up after the orphan timeout. Their clients
+    /// must be reset, never connected again and replayed: the guest may have acted on their bytes already. A claimed
+    /// connection in neither list is one the primary never had.
+    /// </param>
+    public sealed record Welcome(ulong Generation, IReadOnlyList<ConnectionInfo> Connections, IReadOnlyList<long> Lost) : IngressMessage
     {
-        public bool Equals(Welcome? other) => other is not null && Generation == other.Generation && Connections.SequenceEqual(other.Connections);
+        public bool Equals(Welcome? other) => other is not null && Generation == other.Generation && Connections.SequenceEqual(other.Connections) &&
+            Lost.SequenceEqual(other.Lost);
 
-        public override int GetHashCode() => HashCode.Combine(Generation, Connections.Count);
+        public override int GetHashCode() => HashCode.Combine(Generation, Connections.Count, Lost.Count);
     }
 
     /// <summary>Primary → gateway, answer to <see cref="Hello"/>, then the connection is closed. <paramref name="Generation"/> is the primary's here, 0 if none.</summary>

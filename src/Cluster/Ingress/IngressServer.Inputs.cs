@@ -10,7 +10,8 @@ public sealed partial class IngressServer
     /// <summary>Answers a Hello: a Welcome with the claims granted (and what waited for them), or a refusal. Returns whether the session goes on.</summary>
     private bool OnHello(Session session, Hello hello)
     {
-        var refusedClaims = new List<long>();
+        var unknownClaims = new List<long>();
+        var lostClaims = new List<long>();
         List<Session> superseded;
         Registration r;
         int granted;
@@ -34,11 +35,11 @@ public sealed partial class IngressServer
             foreach (var s in superseded) LoseLocked(s, r);
             session.Welcomed(r);
             r.Sessions.Add(session);
-            var claimed = r.Table.Claim(session, hello.GatewayId, hello.Claims, refusedClaims);
+            var claimed = r.Table.Claim(session, hello.GatewayId, hello.Claims, unknownClaims, lostClaims);
             granted = claimed.Count;
             _claimed += granted;
             _welcomed++;
-            session.Send(new Welcome(r.Generation, [.. claimed.Select(c => c.Info)]));
+            session.Send(new Welcome(r.Generation, [.. claimed.Select(c => c.Info)], lostClaims));
             // The claimed connections' output that waited for an owner, and their committed offsets, right after the Welcome.
             if (claimed.Count > 0) session.SendRelease(r.Generation, r.LastEpoch, [.. claimed.SelectMany(c => c.Pending)], [.. claimed.Select(c => c.Committed)]);
         }
@@ -48,7 +49,8 @@ public sealed partial class IngressServer
             s.Abort();
         }
         Log($"guest {r.Guest} generation {r.Generation}: gateway {hello.GatewayId} ({session.Remote}) welcomed, {granted} connections claimed" +
-            (refusedClaims.Count > 0 ? $", not {string.Join(", ", refusedClaims)} (unknown here, owned, or given up)" : ""));
+            (unknownClaims.Count > 0 ? $"; never had {string.Join(", ", unknownClaims)}" : "") +
+            (lostClaims.Count > 0 ? $"; will not give {string.Join(", ", lostClaims)} (given up, or owned by another gateway): their clients must reconnect" : ""));
         return true;
     }
 

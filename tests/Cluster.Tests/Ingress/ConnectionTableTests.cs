@@ -40,16 +40,16 @@ public sealed class ConnectionTableTests
         Assert.False(routed.Batches.ContainsKey(b));
 
         // Another gateway may not take it; b's next session does, and gets both, told to expect output from offset 4.
-        var refused = new List<long>();
-        Assert.Empty(table.Claim(d, "node-d", [16], refused));
-        Assert.Equal([16L], refused);
+        List<long> unknown = [], lost = [];
+        Assert.Empty(table.Claim(d, "node-d", [16], unknown, lost));
+        Assert.Equal([16L], lost);
         Owner b2 = new("b2");
-        var claimed = Assert.Single(table.Claim(b2, "node-b", [16, 99], refused));
+        var claimed = Assert.Single(table.Claim(b2, "node-b", [16, 99], unknown, lost));
         Assert.Equal(4, claimed.Info.Released);
         Assert.Equal(9, claimed.Info.Received);
         Assert.Equal(["more", "late"], claimed.Pending.Select(Text));
         Assert.Equal(new CommittedOffsets(16, 9, 12), claimed.Committed);
-        Assert.Contains(99L, refused);
+        Assert.Equal([99L], unknown);
         Assert.Equal("again", Text(Assert.Single(table.Route(Release(3, [Out(16, 12, "again")], [new(16, 9, 17)]), T0).Batches[b2].Output)));
     }
 
@@ -61,11 +61,12 @@ public sealed class ConnectionTableTests
         // The new primary re-releases from the promoted guest's released offset before anyone claimed the connection.
         table.Route(Release(1, [Out(16, 40, "0123456789")], [new(16, 30, 50)]), T0);
         Owner c = new("c"), other = new("other");
-        var claimed = Assert.Single(table.Claim(c, "node-c", [16], []));
+        var claimed = Assert.Single(table.Claim(c, "node-c", [16], [], []));
         Assert.Equal(new ConnectionInfo(16, 6379, 30, 50, 40, true, false, false), claimed.Info);
         Assert.Single(claimed.Pending);
-        var refused = new List<long>();
-        Assert.Empty(table.Claim(other, "node-c", [16], refused));
+        var lost = new List<long>();
+        Assert.Empty(table.Claim(other, "node-c", [16], [], lost));
+        Assert.Equal([16L], lost);
     }
 
     [Fact]
@@ -78,7 +79,7 @@ public sealed class ConnectionTableTests
         table.Route(Release(1, [], [new(16, 4, 0)]), T0);
         table.Lost(b, [], T0);
         Owner b2 = new("b2");
-        var info = Assert.Single(table.Claim(b2, "node-b", [16], [])).Info;
+        var info = Assert.Single(table.Claim(b2, "node-b", [16], [], [])).Info;
         Assert.Equal(4, info.Received);
 
         // The gateway replays from 4: bytes 4..10 the primary has, 10..14 it has not.
@@ -93,7 +94,7 @@ public sealed class ConnectionTableTests
     }
 
     [Fact]
-    public void An_orphan_nobody_claims_is_ended_once_after_the_timeout_and_cannot_be_claimed_after()
+    public void An_orphan_nobody_claims_is_ended_once_after_the_timeout_and_a_later_claim_is_told_it_is_lost_even_once_forgotten()
     {
         var table = new ConnectionTable<Owner>(Timeout, 1 << 20);
         Owner b = new("b");
@@ -107,9 +108,18 @@ public sealed class ConnectionTableTests
         Assert.Equal([16L], table.Expire(T0 + Timeout)); // 17's input had ended already: given up, nothing to send
         Assert.Empty(table.Expire(T0 + Timeout + Timeout));
         Assert.Equal(0, table.Orphans);
-        var refused = new List<long>();
-        Assert.Empty(table.Claim(new Owner("b2"), "node-b", [16, 17], refused));
-        Assert.Equal(2, refused.Count);
+        List<long> unknown = [], lost = [];
+        Assert.Empty(table.Claim(new Owner("b2"), "node-b", [16, 17], unknown, lost));
+        Assert.Equal([16L, 17L], lost);
+
+        // The guest closes them and forgets them; so does the table, but not that they were given up: a gateway that
+        // connected them again would replay bytes the guest may have acted on.
+        table.Route(Release(1, [], []), T0 + Timeout + Timeout);
+        Assert.Equal(0, table.Count);
+        lost.Clear();
+        Assert.Empty(table.Claim(new Owner("b3"), "node-b", [16, 17, 18], unknown, lost));
+        Assert.Equal([16L, 17L], lost);
+        Assert.Equal([18L], unknown);
     }
 
     [Fact]
@@ -129,8 +139,7 @@ public sealed class ConnectionTableTests
     {
         var table = new ConnectionTable<Owner>(Timeout, 1 << 20);
         table.Route(Release(1, [Out(16, 0, "hello")], [new(16, 0, 5)]), T0);
-        var refused = new List<long>();
-        Assert.Empty(table.Claim(new Owner("thief"), "node-x", [16], refused)); // not promoted: only its maker may have it
+        Assert.Empty(table.Claim(new Owner("thief"), "node-x", [16], [], [])); // not promoted: only its maker may have it
         Owner b = new("b");
         Assert.Equal("hello", Text(Assert.Single(table.Created(b, "node-b", 16, 6379, T0))));
         Assert.Empty(table.Expire(T0 + Timeout + Timeout));

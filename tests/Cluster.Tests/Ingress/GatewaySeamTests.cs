@@ -74,6 +74,28 @@ public sealed class GatewaySeamTests
     }
 
     [Fact]
+    public async Task A_client_whose_connection_the_new_primary_gave_up_is_reset_not_connected_again_and_replayed()
+    {
+        var first = new FakePrimary();
+        await using var gateway = new GuestGateway("g", [new PortExposure(GuestPort, 0)]);
+        gateway.Start(first);
+        using var client = new TcpClient();
+        await client.ConnectAsync(gateway.BoundEndpoints[0]);
+        client.GetStream().Write("INCR n"u8);
+        await Eventually(() => first.Received(GuestStreams.FirstConnection).Length == 6, "the request to reach the primary");
+
+        // Nothing was committed as far as this gateway knows, yet the primary may have run the request: replaying it on a
+        // new connection could run it twice.
+        var next = new FakePrimary(100);
+        gateway.Failover(next, [], [GuestStreams.FirstConnection]);
+        client.ReceiveTimeout = (int)Patience.TotalMilliseconds;
+        Assert.ThrowsAny<IOException>(() => client.GetStream().Read(new byte[1]) == 0 ? throw new IOException("closed") : 0);
+        Assert.Empty(next.Connected);
+        var stats = gateway.Statistics;
+        Assert.Equal((1L, 0L, 0L), (stats.Dropped, stats.Gaps, stats.Reconnected));
+    }
+
+    [Fact]
     public async Task The_exposed_ports_are_bound_on_the_address_asked_for()
     {
         await using var gateway = new GuestGateway("g", [new PortExposure(GuestPort, 0)], new GuestGatewayOptions { BindAddress = IPAddress.Any });

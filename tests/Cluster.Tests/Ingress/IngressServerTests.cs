@@ -135,8 +135,10 @@ public sealed class IngressServerTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.InRange(lost.Elapsed, timeout - TimeSpan.FromMilliseconds(50), timeout + TimeSpan.FromSeconds(3));
         Assert.Equal(1, server.Statistics.OrphansEnded);
 
-        // Given up is final: the same gateway coming back later does not get it.
-        Assert.Empty((await Remote(server, "node-b", 1, [id]).Welcome.WaitAsync(Patience)).Connections);
+        // Given up is final: the same gateway coming back later does not get it, and is told to reset its client.
+        var late = await Remote(server, "node-b", 1, [id]).Welcome.WaitAsync(Patience);
+        Assert.Empty(late.Connections);
+        Assert.Equal([id], late.Lost);
     }
 
     [Fact]
