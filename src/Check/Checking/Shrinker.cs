@@ -21,6 +21,9 @@ internal sealed record ShrinkResult(IReadOnlyList<Operation> Operations, bool On
 /// </summary>
 internal static class Shrinker
 {
+    /// <summary>Histories with this many answered operations first forget answers in chunks.</summary>
+    private const int ChunkedFrom = 64;
+
     public static ShrinkResult Shrink(IReadOnlyList<Operation> ops, SearchOutcome outcome, Model model, TimeSpan budget,
         long maxStates, CancellationToken ct)
     {
@@ -55,19 +58,33 @@ internal static class Shrinker
 
         var current = CutEarly(ops, outcome, Fails);
 
-        // Forgetting is monotone (more forgotten, more orders allowed), so one greedy pass is enough for a
-        // 1-minimal core: an answer that had to stay when tried still has to with more forgotten later. One
-        // at a time also keeps each search small, where forgetting half at once (as ddmin starts) opens so
-        // many operations that the search blows up and the step is wasted.
-        var core = current.Where(o => !o.IsOpen).ToHashSet();
+        // Forgetting is monotone (more forgotten, more orders allowed), so a last pass that tries each
+        // remaining answer alone gives a 1-minimal core: an answer that had to stay when tried still has to
+        // with more forgotten later. Small steps also keep each search small, where forgetting half at once
+        // (as ddmin starts) can open so many operations that the search blows up and the step is wasted;
+        // only long histories start with chunks, to get through their many irrelevant answers in few checks.
+        // Answers whose operations then vanish (a forgotten read says nothing) go first: the sub-history
+        // gets smaller, and what is left reads as causes (writes) and the observation they contradict.
+        var answered = current.Where(o => !o.IsOpen).OrderBy(o => model.Constrains(Forget(o)) ? 1 : 0).ThenBy(o => o.Call).ToList();
+        var core = answered.ToHashSet();
         bool coreMinimal = true;
-        foreach (var op in current.Where(o => !o.IsOpen))
+        for (int size = answered.Count >= ChunkedFrom ? answered.Count / 4 : 1; ; size = Math.Max(1, size / 4))
         {
-            core.Remove(op);
-            if (!Fails(current.Select(o => core.Contains(o) || o.IsOpen ? o : Forget(o)).ToList()))
+            var undecided = answered.Where(core.Contains).ToList();
+            for (int from = 0; from < undecided.Count; from += size)
             {
-                core.Add(op);
-                coreMinimal &= !inconclusive;
+                var chunk = undecided.GetRange(from, Math.Min(size, undecided.Count - from));
+                core.ExceptWith(chunk);
+                if (!Fails(current.Select(o => core.Contains(o) || o.IsOpen ? o : Forget(o)).ToList()))
+                {
+                    core.UnionWith(chunk);
+                    coreMinimal &= size > 1 || !inconclusive;
+                }
+            }
+
+            if (size == 1)
+            {
+                break;
             }
         }
 
@@ -83,19 +100,10 @@ internal static class Shrinker
     private static List<Operation> Visible(IEnumerable<Operation> candidate, Model model)
     {
         var left = candidate.Where(model.Constrains).OrderBy(o => o.Call).ThenBy(o => o.Index).ToList();
-        bool dropped = true;
-        while (dropped)
+        while (model.Unseen(left) is { Count: > 0 } unseen)
         {
-            dropped = false;
-            for (int i = left.Count - 1; i >= 0; i--)
-            {
-                var op = left[i];
-                if (op.IsOpen && !model.MayExplain(op, left.Where(o => !ReferenceEquals(o, op))))
-                {
-                    left.RemoveAt(i);
-                    dropped = true;
-                }
-            }
+            var drop = unseen.ToHashSet(ReferenceEqualityComparer.Instance);
+            left.RemoveAll(drop.Contains);
         }
 
         return left;

@@ -22,8 +22,11 @@ internal sealed class KvModel : Model
 
     // The string set or extended by an open put or append is seen only by a get whose result contains it
     // (until a put replaces it, every get sees it whole).
-    internal override bool MayExplain(Operation open, IEnumerable<Operation> others) =>
-        open.F != "get" && others.Any(k => k.F == "get" && !k.IsOpen && (k.Result ?? "").Contains(open.Value ?? "", StringComparison.Ordinal));
+    internal override IReadOnlyList<Operation> Unseen(IReadOnlyList<Operation> ops)
+    {
+        var results = ops.Where(o => o.F == "get" && !o.IsOpen).Select(o => o.Result ?? "").Distinct().ToList();
+        return ops.Where(o => o.IsOpen && o.F != "get" && !results.Any(r => r.Contains(o.Value ?? "", StringComparison.Ordinal))).ToList();
+    }
 }
 
 internal sealed class KvMachine : KeyMachine

@@ -53,11 +53,12 @@ public abstract class Model
     internal virtual bool Constrains(Operation op) => !(op.IsOpen && op.F is "read" or "get");
 
     /// <summary>
-    /// Whether an open operation's effect could be seen by <paramref name="others"/>: its value is one they
-    /// read, compared or contain, or it could be why one of them failed. When it cannot, taking effect or not
-    /// makes no difference to any of them, and a shrink may drop it without changing the verdict.
+    /// The open operations of <paramref name="ops"/> whose effect none of the others could see: no value they
+    /// read, compared or contain could come from it, and none of their failures could be explained by it.
+    /// Whether such an operation took effect makes no difference to any other, so a shrink may drop it
+    /// without changing the verdict. The default sees everything.
     /// </summary>
-    internal virtual bool MayExplain(Operation open, IEnumerable<Operation> others) => true;
+    internal virtual IReadOnlyList<Operation> Unseen(IReadOnlyList<Operation> ops) => [];
 
     /// <summary>A state machine for one key's operations; operation i of the list is step index i.</summary>
     internal abstract KeyMachine Compile(IReadOnlyList<Operation> ops);

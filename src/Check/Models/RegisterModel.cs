@@ -55,18 +55,50 @@ internal class RegisterModel : Model
 
     // A value set by an open write or cas is seen only by a read that returned it, a cas that compared
     // with it, a cas that failed because the value was something else, or an incr (which reads numbers).
-    internal override bool MayExplain(Operation open, IEnumerable<Operation> others) => open.F switch
+    internal override IReadOnlyList<Operation> Unseen(IReadOnlyList<Operation> ops)
     {
-        "write" or "cas" => others.Any(k =>
-            k.F == "incr"
-            || Same(k.Result, open)
-            || (k.F == "cas" && Same(k.Value, open))
-            || (k.F == "cas" && k.Status == OperationStatus.Fail && !Same(k.Value, open))),
-        "read" => false,
-        _ => true,
-    };
+        if (ops.Any(o => o.F == "incr"))
+        {
+            return [];
+        }
 
-    private static bool Same(string? value, Operation open) => value is not null && value == (open.F == "cas" ? open.NewValue : open.Value);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var failedComparingWith = new Dictionary<string, int>(StringComparer.Ordinal);
+        int failed = 0;
+        foreach (var op in ops)
+        {
+            Count(seen, op.Result);
+            if (op.F == "cas")
+            {
+                Count(seen, op.Value);
+                if (op.Status == OperationStatus.Fail)
+                {
+                    failed++;
+                    Count(failedComparingWith, op.Value);
+                }
+            }
+        }
+
+        return ops.Where(op =>
+        {
+            if (!op.IsOpen || op.F is not ("write" or "cas"))
+            {
+                return false;
+            }
+
+            string value = (op.F == "cas" ? op.NewValue : op.Value)!;
+            int ownComparison = op.F == "cas" && op.Value == value ? 1 : 0;
+            return seen.GetValueOrDefault(value) - ownComparison <= 0 && failed - failedComparingWith.GetValueOrDefault(value) <= 0;
+        }).ToList();
+
+        static void Count(Dictionary<string, int> counts, string? value)
+        {
+            if (value is not null)
+            {
+                counts[value] = counts.GetValueOrDefault(value) + 1;
+            }
+        }
+    }
 }
 
 /// <summary>Jepsen's etcd test as Porcupine checks it: one register, read/write/cas, keys ignored.</summary>
