@@ -5,5 +5,8 @@ var root = new RootCommand("FaultTolerant: keeps a running program alive when th
 {
     RunCommand.Create(),
     DemoCommand.Create(),
+    NodeCommand.Create(),
+    ClusterCommands.Guest(),
+    ClusterCommands.Status(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -25,8 +25,10 @@ public sealed partial class PlacementCoordinator
         }
         var workers = EligibleWorkers();
         var chosen = workers.OrderBy(Load).ThenBy(n => n.Address, StringComparer.Ordinal).Take(start.Replicas + 1).ToList();
-        var primary = chosen[0];
-        var backups = chosen.Skip(1).ToList();
+        // The primary avoids the coordinator's own node when it can: losing that node would take the coordinator with it,
+        // and the failover would wait for the singleton to move (the failure detector and the downing).
+        var primary = chosen.OrderBy(n => n.Address == SelfAddress ? 1 : 0).First();
+        var backups = chosen.Where(n => n != primary).ToList();
         var entry = new GuestEntry(start.Name, (ulong)Random.Shared.NextInt64(1, long.MaxValue), Convert.ToHexStringLower(XxHash128.Hash(start.Image)),
             start.Args, start.Ports, start.Replicas, 1, primary.Address, [.. backups.Select(b => b.Address)], primary.Ingress, "starting");
         if (!await WriteMajority(start.Name, entry))

@@ -73,7 +73,7 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
                 {
                     _table = response.Get(TableKey).Entries.ToDictionary(kv => kv.Key, kv => kv.Value);
                 }
-                else if (!response.IsSuccessful)
+                else if (response.IsFailure)
                 {
                     throw new TimeoutException("no majority answered the read of the guest table");
                 }
