@@ -29,8 +29,9 @@ public sealed record CheckOptions
     public TimeSpan ShrinkBudget { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Memoized configurations one key's search may hold before answering unknown (each costs about
-    /// operations/8 + 24 bytes).
+    /// Memoized configurations one key's search may hold before answering unknown. For a key of a few
+    /// hundred operations each costs roughly 100 bytes (register) to 300 bytes (kv, whose states are
+    /// strings), so the default bounds one search near 0.4 to 1.2 GB; <see cref="MaxParallelism"/> run at once.
     /// </summary>
-    public long MaxStates { get; init; } = 20_000_000;
+    public long MaxStates { get; init; } = 4_000_000;
 }
