@@ -230,7 +230,8 @@ public sealed partial class IngressServer : IGuestGateway, IAsyncDisposable
                     }
                     if (beat)
                     {
-                        foreach (var s in _sessions) s.Send(IngressMessage.Heartbeat.Instance);
+                        // Welcomed sessions only: a gateway's first frame from us is the answer to its Hello.
+                        foreach (var s in _sessions.Where(s => s.Registration is not null)) s.Send(IngressMessage.Heartbeat.Instance);
                     }
                 }
                 foreach (var line in given) Log(line);

@@ -155,7 +155,9 @@ public sealed class RemotePrimary : IGuestInputs, IAsyncDisposable
         try
         {
             idle.CancelAfter(_options.ConnectTimeout);
-            switch (await IngressCodec.ReadAsync(stream, header, idle.Token))
+            var answer = await IngressCodec.ReadAsync(stream, header, idle.Token);
+            while (answer is Heartbeat) answer = await IngressCodec.ReadAsync(stream, header, idle.Token); // harmless, whenever it comes
+            switch (answer)
             {
                 case null:
                     return "the primary node closed the connection before answering";
