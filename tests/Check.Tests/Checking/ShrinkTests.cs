@@ -1,4 +1,4 @@
-namespace FaultTolerant.Check.Tests.Data;
+namespace FaultTolerant.Check.Tests.Checking;
 
 public sealed class ShrinkTests
 {
