@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace FaultTolerant.Check;
@@ -8,12 +6,10 @@ namespace FaultTolerant.Check;
 /// Our history format: JSON Lines, one event per line, optionally after a header line
 /// <c>{"format":"faulttolerant-history","version":1}</c>. The full description is in docs/CHECKER.md.
 /// </summary>
-public static class JsonlHistory
+public static partial class JsonlHistory
 {
     public const string FormatName = "faulttolerant-history";
     public const int Version = 1;
-
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Reads events, one per non-blank line.</summary>
     /// <exception cref="HistoryFormatException">A line is not a JSON object, a field is missing or has the wrong type, or the history does not pair up.</exception>
@@ -57,83 +53,6 @@ public static class JsonlHistory
         while (reader.ReadLine() is { } line)
         {
             yield return line;
-        }
-    }
-
-    /// <summary>Writes the header and one line per event.</summary>
-    public static void Write(IEnumerable<HistoryEvent> events, TextWriter writer)
-    {
-        writer.Write(Header());
-        writer.Write('\n');
-        foreach (var e in events)
-        {
-            writer.Write(Line(e));
-            writer.Write('\n');
-        }
-    }
-
-    /// <summary>The header line, without its newline.</summary>
-    public static string Header() => $"{{\"format\":\"{FormatName}\",\"version\":{Version}}}";
-
-    /// <summary>One event as one line of JSON, without its newline.</summary>
-    public static string Line(HistoryEvent e)
-    {
-        var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("process", e.Process);
-            json.WriteString("type", e.Type.ToString().ToLowerInvariant());
-            json.WriteString("f", e.F);
-            if (e.Key is not null)
-            {
-                json.WriteString("key", e.Key);
-            }
-
-            json.WritePropertyName("value");
-            if (e.F == "cas" && (e.Type == EventType.Invoke || e.Value is not null || e.NewValue is not null))
-            {
-                json.WriteStartArray();
-                WriteValue(json, e.Value, numeric: false);
-                WriteValue(json, e.NewValue, numeric: false);
-                json.WriteEndArray();
-            }
-            else
-            {
-                WriteValue(json, e.Value, numeric: e.F == "incr");
-            }
-
-            json.WriteNumber("time", e.Time);
-            if (e.Node is not null)
-            {
-                json.WriteString("node", e.Node);
-            }
-
-            if (e.Error is not null)
-            {
-                json.WriteString("error", e.Error);
-            }
-
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    private static void WriteValue(Utf8JsonWriter json, string? value, bool numeric)
-    {
-        if (value is null)
-        {
-            json.WriteNullValue();
-        }
-        else if (numeric && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n)
-                 && n.ToString(CultureInfo.InvariantCulture) == value)
-        {
-            json.WriteNumberValue(n);
-        }
-        else
-        {
-            json.WriteStringValue(value);
         }
     }
 
