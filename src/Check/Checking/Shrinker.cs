@@ -63,6 +63,7 @@ internal static class Shrinker
         // with more forgotten later. Small steps also keep each search small, where forgetting half at once
         // (as ddmin starts) can open so many operations that the search blows up and the step is wasted;
         // only long histories start with chunks, to get through their many irrelevant answers in few checks.
+        //
         // Answers whose operations then vanish (a forgotten read says nothing) go first: the sub-history
         // gets smaller, and what is left reads as causes (writes) and the observation they contradict.
         var answered = current.Where(o => !o.IsOpen).OrderBy(o => model.Constrains(Forget(o)) ? 1 : 0).ThenBy(o => o.Call).ToList();
@@ -89,8 +90,7 @@ internal static class Shrinker
         }
 
         var result = Visible(current.Select(o => core.Contains(o) || o.IsOpen ? o : Forget(o)), model);
-        bool oneMinimal = coreMinimal;
-        return new ShrinkResult(result, oneMinimal, checks, Stopwatch.GetElapsedTime(start));
+        return new ShrinkResult(result, coreMinimal, checks, Stopwatch.GetElapsedTime(start));
     }
 
     /// <summary>

@@ -11,6 +11,8 @@ namespace FaultTolerant.Check;
 /// </summary>
 public sealed class HistoryRecorder : IDisposable
 {
+    private static readonly double NanosecondsPerTick = 1e9 / Stopwatch.Frequency;
+
     private readonly TextWriter _writer;
     private readonly bool _ownsWriter;
     private readonly long _start = Stopwatch.GetTimestamp();
@@ -75,7 +77,7 @@ public sealed class HistoryRecorder : IDisposable
         {
             // The clock is read under the lock so file order and time order agree; two events in the same
             // tick get distinct times, keeping an answer after the invocation that preceded it.
-            long time = (long)Stopwatch.GetElapsedTime(_start).TotalNanoseconds;
+            long time = (long)((Stopwatch.GetTimestamp() - _start) * NanosecondsPerTick);
             time = Math.Max(time, _lastTime + 1);
             _lastTime = time;
             _writer.Write(JsonlHistory.Line(new HistoryEvent(process, type, f, key, value, newValue, time, node, error)) + "\n");

@@ -12,20 +12,20 @@ internal static class OperationText
 
     private static string Label(Operation op, int max)
     {
-        string Show(string? value) => OperationText.Show(value, max);
+        string Shown(string? value) => Show(value, max);
 
         string open = op.IsOpen ? " ?" : "";
         return op.F switch
         {
-            "read" or "get" => op.IsOpen ? op.F + " ?" : $"{op.F} → {Show(op.Result)}",
-            "cas" => $"cas {Show(op.Value)}→{Show(op.NewValue)}" + (op.Status == OperationStatus.Fail ? " ✗" : open),
+            "read" or "get" => op.IsOpen ? op.F + " ?" : $"{op.F} → {Shown(op.Result)}",
+            "cas" => $"cas {Shown(op.Value)}→{Shown(op.NewValue)}" + (op.Status == OperationStatus.Fail ? " ✗" : open),
             "incr" => op.Status switch
             {
-                OperationStatus.Ok => $"incr{Delta(op.Value)} → {Show(op.Result)}",
+                OperationStatus.Ok => $"incr{Delta(op.Value)} → {Shown(op.Result)}",
                 OperationStatus.Fail => $"incr{Delta(op.Value)} ✗ not an integer",
                 _ => $"incr{Delta(op.Value)} ?",
             },
-            _ => $"{op.F} {Show(op.Value)}" + open,
+            _ => $"{op.F} {Shown(op.Value)}" + open,
         };
     }
 
