@@ -64,7 +64,8 @@ public sealed partial class IngressServer
         {
             Log($"guest {r.Guest} generation {r.Generation}: session of {s.GatewayId} ({s.Remote}) dropped: more than " +
                 $"{_options.MaxUnacknowledgedOutputBytes} output bytes unacknowledged, it cannot keep up");
-            s.Abort();
+            // Off the guest thread: cancelling the session's I/O runs its continuations, which are no business of the guest's.
+            _ = Task.Run(s.Abort);
         }
         if (routed.EndNow.Count > 0) Log($"guest {r.Guest} generation {r.Generation}: orphaned connections {string.Join(", ", routed.EndNow)} given up: too much output waiting");
         if (_options.Stdio is { } sink)
