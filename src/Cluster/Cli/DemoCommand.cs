@@ -16,8 +16,25 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var command = new Command("demo", "Checkpoint a live miniredis and resume it from its images; then replicate it, kill the primary, and fail over.");
-        command.SetAction(async (_, _) => await RunAsync(Console.Out));
+        var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object." };
+        var clients = new Option<int>("--clients") { Description = "Concurrent RESP clients.", DefaultValueFactory = _ => 8, HelpName = "N" };
+        var local = new Option<bool>("--local") { Description = "The one-process demo instead: checkpoint and restore, then an in-process failover." };
+        var command = new Command("demo", "Three node processes, miniredis with a backup, clients through a gateway; SIGKILL the primary midway; count what was lost.")
+        {
+            json, clients, local,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            if (parse.GetValue(local)) return await RunAsync(Console.Out);
+            var path = GuestLocator.Find("miniredis");
+            if (path is null)
+            {
+                await Console.Error.WriteLineAsync("ft demo: guests/bin/miniredis.elf not found (run from the repository, or set FT_GUESTS to its guests/bin)");
+                return 1;
+            }
+            var demo = new ClusterDemo(Console.Out, parse.GetValue(json), Math.Clamp(parse.GetValue(clients), 1, 64), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3), path);
+            return await demo.RunAsync(cancellation);
+        });
         return command;
     }
 

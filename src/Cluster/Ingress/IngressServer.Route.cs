@@ -10,7 +10,7 @@ public sealed partial class IngressServer
     {
         public string Guest { get; } = guest;
 
-        public ulong Generation { get; } = generation;
+        public ulong Generation { get; set; } = generation;
 
         public IGuestInputs Primary { get; } = primary;
 
@@ -42,12 +42,15 @@ public sealed partial class IngressServer
         ConnectionTable<Session>.Routed routed;
         lock (_lock)
         {
-            if (route.Current is not { } current || current.Generation != release.Generation)
+            if (route.Current is not { } current || release.Generation < current.Generation)
             {
                 // A primary that was replaced or detached: another one speaks for the guest now (or none does).
                 _staleReleases++;
                 return;
             }
+            // The attached primary moved to a newer generation by re-protection (its backups changed, it did not):
+            // it still speaks for the guest, and its releases from now on carry the new generation.
+            current.Generation = release.Generation;
             r = current;
             r.LastEpoch = release.Epoch;
             routed = r.Table.Route(release, _clock.Elapsed);

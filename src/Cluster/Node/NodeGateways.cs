@@ -60,7 +60,14 @@ public sealed class NodeGateways(string node, IPAddress address, Action<string> 
             {
                 if (_guests.TryGetValue(entry.Name, out var served))
                 {
-                    if (served.Entry.Generation == entry.Generation && served.Entry.Ingress == entry.Ingress) continue;
+                    // Only a primary that moved needs the clients moved. A new generation on the same primary (backups
+                    // dropped or added) changes nothing for them: re-attaching would replay from the offsets the primary
+                    // was promoted with, which its guest has long passed.
+                    if (served.Entry.Primary == entry.Primary && served.Entry.Ingress == entry.Ingress)
+                    {
+                        served.Entry = entry;
+                        continue;
+                    }
                     served.Entry = entry;
                     var changed = served.Changed;
                     served.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
