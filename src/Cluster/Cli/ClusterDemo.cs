@@ -91,7 +91,7 @@ internal sealed class ClusterDemo(TextWriter output, bool json, int clients, Tim
         Directory.CreateDirectory(_root);
         // The witness first, on the lowest port (members that come up together are ordered by address): the oldest
         // member hosts the coordinator, away from every primary.
-        int[] akka = [.. new[] { FreePort(), FreePort(), FreePort() }.Order()];
+        int[] akka = [.. new[] { ClusterSettings.FreePort(), ClusterSettings.FreePort(), ClusterSettings.FreePort() }.Order()];
         var witness = Start("witness", "witness", akka[0], akka[0], "127.0.0.1");
         await WaitForEndpoint(witness, cancellation);
         var a = Start("worker-a", "worker", akka[1], akka[0], "127.0.0.2");
@@ -101,7 +101,7 @@ internal sealed class ClusterDemo(TextWriter output, bool json, int clients, Tim
             && s.GetProperty("majority").GetBoolean(), "three nodes up and both workers registered", cancellation);
         Say($"cluster up: witness {witness.Port}, workers {a.Port} (gateway 127.0.0.2) and {b.Port} (gateway 127.0.0.3); coordinator on the witness");
 
-        int clusterPort = FreePort();
+        int clusterPort = ClusterSettings.FreePort();
         using (var client = new ManagementClient($"127.0.0.1:{witness.ManagementPort}", _token))
         {
             var started = await client.SendAsync(HttpMethod.Post, "v1/guests",
@@ -216,15 +216,6 @@ internal sealed class ClusterDemo(TextWriter output, bool json, int clients, Tim
 
     private static string? GuestPrimary(JsonElement status) =>
         status.GetProperty("guests").GetArrayLength() == 0 ? null : Guest(status).GetProperty("entry").GetProperty("primary").GetString();
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }
 
 internal sealed class DemoException(string message) : Exception(message);

@@ -10,6 +10,10 @@ public sealed partial class IngressServer
     {
         public string Guest { get; } = guest;
 
+        /// <summary>The generation the primary was attached with: what its Detach names.</summary>
+        public ulong AttachedGeneration { get; } = generation;
+
+        /// <summary>The newest generation its releases carry (re-protection raises it; the primary stays the same).</summary>
         public ulong Generation { get; set; } = generation;
 
         public IGuestInputs Primary { get; } = primary;

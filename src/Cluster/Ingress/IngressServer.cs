@@ -139,7 +139,7 @@ public sealed partial class IngressServer : IGuestGateway, IAsyncDisposable
         List<Session> closing;
         lock (_lock)
         {
-            if (!_routes.TryGetValue(guest, out var route) || route.Current is not { } current || current.Generation > generation) return;
+            if (!_routes.TryGetValue(guest, out var route) || route.Current is not { } current || current.AttachedGeneration != generation) return;
             route.Current = null;
             closing = [.. current.Sessions];
             current.Sessions.Clear();

@@ -113,7 +113,8 @@ public sealed record ClusterSettings
         return value;
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port free on loopback now (the OS picks; it may be taken again before use).</summary>
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -49,7 +49,6 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The node's replica host (for tests).</summary>
     public static Props Props(NodeAgentSetup setup) => Akka.Actor.Props.Create(() => new NodeAgent(setup));
 
     protected override void PreStart()

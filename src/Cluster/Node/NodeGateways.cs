@@ -22,7 +22,6 @@ public sealed class NodeGateways(string node, IPAddress address, Action<string> 
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Served> _guests = [];
-    private readonly CancellationTokenSource _stopping = new();
 
     private sealed class Served(GuestGateway gateway)
     {
@@ -176,8 +175,6 @@ public sealed class NodeGateways(string node, IPAddress address, Action<string> 
             all = [.. _guests.Values];
             _guests.Clear();
         }
-        await _stopping.CancelAsync();
         foreach (var served in all) await CloseAsync(served);
-        _stopping.Dispose();
     }
 }

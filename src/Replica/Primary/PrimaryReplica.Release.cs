@@ -28,7 +28,8 @@ public sealed partial class PrimaryReplica
             foreach (var old in _epochEndedAt.Keys.Where(k => k < release.Epoch).ToList()) _epochEndedAt.Remove(old);
             ReplicaMetrics.OutputReleased.Add(bytes, tag);
             ReplicaMetrics.ReplicationLag.Record((long)(Epoch - release.Epoch), tag);
-            Interlocked.Exchange(ref _heldOutputBytes, _guest.OutputMarks().Sum(m => m.Sent - m.Released));
+            Interlocked.Exchange(ref _heldOutputBytes, current.Values.Sum(m =>
+                m.Sent - (release.Streams.TryGetValue(m.StreamId, out var r) ? Math.Max(m.Released, r.Sent) : m.Released)));
             _source.OnRelease(new ReleasedEpoch(release.Generation, release.Epoch, output, release.Connections));
         }
     }

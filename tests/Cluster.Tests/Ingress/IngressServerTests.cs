@@ -187,6 +187,33 @@ public sealed class IngressServerTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Releases_go_on_when_re_protection_raises_the_primarys_generation_and_older_ones_are_dropped()
+    {
+        var server = Server();
+        var primary = new FakePrimary();
+        server.Attach(Guest, 2, primary, []);
+        var source = server.SourceFor(Guest);
+        using var session = new RawSession(server.LocalEndpoint);
+        session.Send(new Hello(Guest, 0, "node-b", []));
+        await session.ExpectAsync<Welcome>();
+        session.Send(new Connect(1, Port, 0x7f000001, 5000));
+        long id = (await session.ExpectAsync<Connected>()).Connection;
+
+        // The same primary, re-protected: its releases now carry generation 3 and must still reach the gateway.
+        source.OnRelease(new ReleasedEpoch(3, 1, [Out(id, 0, "+OK\r\n")], [new CommittedOffsets(id, 0, 5)]));
+        var release = await session.ExpectAsync<IngressMessage.Release>();
+        Assert.Equal("+OK\r\n", Encoding.ASCII.GetString(Assert.Single(release.Output).Data));
+
+        // A release of a generation below the newest seen is a replaced primary's: dropped.
+        source.OnRelease(new ReleasedEpoch(2, 2, [Out(id, 5, ":1\r\n")], [new CommittedOffsets(id, 0, 9)]));
+        await Eventually(() => server.Statistics.StaleReleases == 1, "the older release to be counted as stale");
+
+        // The primary ends under the generation it was attached with, whatever its releases reached since.
+        server.Detach(Guest, 2);
+        await Eventually(() => server.Statistics.Sessions == 0, "the primary's sessions to close");
+    }
+
+    [Fact]
     public async Task A_gateway_that_cannot_keep_up_is_dropped_and_never_holds_up_the_guest_thread()
     {
         // 50 MiB for the slow gateway: its socket's buffers fill long before its session passes the bound, so for most of

@@ -38,13 +38,14 @@ public sealed class ReplicationSerializerTests() : Akka.TestKit.Xunit2.TestKit(R
         yield return new Promoted("redis", 4, 118, someone);
         yield return new PromotionRefused("redis", 4, "no committed state");
         yield return new BackupSilent("redis", 3, "node-b", 17, TimeSpan.FromSeconds(5.5));
+        yield return new DataChannelLost("redis", 3, "node-b", "node-a", "connection reset by peer");
         yield return new PrimaryStarted("redis", 3, ["node-b", "node-c"]);
         yield return new PrimaryStopped("redis", 3, PrimaryEndReason.Fenced, "fenced by generation 4", 120, 118);
         yield return new PrimaryStopped("redis", 3, null, "backups could not be recruited", 0, 0);
         yield return new StopPrimary("redis");
         yield return new GetReplicaStatus("redis");
         yield return new GetReplicaStatus("redis", IncludeStateHash: true);
-        yield return new ReplicaStatus("redis", ReplicaRole.Primary, "Running", 3, 120, 118, 119, ["node-b"], null);
+        yield return new ReplicaStatus("redis", ReplicaRole.Primary, "Running", 3, 120, 118, 119, ["node-b"], null, 40.5, 0.25, 4096);
         yield return new ReplicaStatus("redis", ReplicaRole.Backup, "Receiving", 3, 119, 0, 119, [], "0123456789abcdef0123456789abcdef");
         yield return new NoReplica("redis", "node-b");
     }
