@@ -18,10 +18,11 @@ internal static class DemoCommand
     {
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object." };
         var clients = new Option<int>("--clients") { Description = "Concurrent RESP clients.", DefaultValueFactory = _ => 8, HelpName = "N" };
+        var logs = new Option<string?>("--logs") { Description = "Keep each node's time-stamped log in this directory (NAME.log).", HelpName = "DIR" };
         var local = new Option<bool>("--local") { Description = "The one-process demo instead: checkpoint and restore, then an in-process failover." };
         var command = new Command("demo", "Three node processes, miniredis with a backup, clients through a gateway; SIGKILL the primary midway; count what was lost.")
         {
-            json, clients, local,
+            json, clients, logs, local,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -32,7 +33,7 @@ internal static class DemoCommand
                 await Console.Error.WriteLineAsync("ft demo: guests/bin/miniredis.elf not found (run from the repository, or set FT_GUESTS to its guests/bin)");
                 return 1;
             }
-            var demo = new ClusterDemo(Console.Out, parse.GetValue(json), Math.Clamp(parse.GetValue(clients), 1, 64), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3), path);
+            var demo = new ClusterDemo(Console.Out, parse.GetValue(json), Math.Clamp(parse.GetValue(clients), 1, 64), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3), path, parse.GetValue(logs));
             return await demo.RunAsync(cancellation);
         });
         return command;

@@ -31,6 +31,8 @@ public sealed record ClusterSettings
 
     public required TimeSpan MajorityTimeout { get; init; }
 
+    public required TimeSpan MajorityFirstTimeout { get; init; }
+
     public required TimeSpan SuspectPingTimeout { get; init; }
 
     public required TimeSpan OrphanTimeout { get; init; }
@@ -74,6 +76,7 @@ public sealed record ClusterSettings
             ManagementPort = management,
             ConfiguredToken = c.GetString("management.token", ""),
             MajorityTimeout = Positive(c, "placement.majority-timeout"),
+            MajorityFirstTimeout = Positive(c, "placement.majority-first-timeout"),
             SuspectPingTimeout = Positive(c, "placement.suspect-ping-timeout"),
             OrphanTimeout = Positive(c, "placement.orphan-timeout"),
         };

@@ -46,6 +46,7 @@ public sealed partial class PlacementCoordinator
         {
             _log.Warning("guest {0} generation {1}: backup {2} lost its data channel ({3}) and the primary's node {4} did not answer within {5} ms: failing over",
                 lost.Guest, lost.Generation, lost.BackupId, lost.Reason, entry.Primary, _settings.SuspectPingTimeout.TotalMilliseconds);
+            _suspects[entry.Primary] = DateTime.UtcNow;
             await OnNodeLost(entry.Primary, "silent after its data channel broke");
         }
     }

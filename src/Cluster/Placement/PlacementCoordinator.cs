@@ -10,7 +10,12 @@ namespace FaultTolerant.Cluster.Placement;
 /// <param name="MajorityTimeout">The longest a majority write or read of the guest table may take.</param>
 /// <param name="SuspectPingTimeout">How long a suspected primary's node has to answer before its guests fail over.</param>
 /// <param name="AskTimeout">How long a node has to answer the coordinator (status, promotion, starting a guest).</param>
-public sealed record CoordinatorSettings(TimeSpan MajorityTimeout, TimeSpan SuspectPingTimeout, TimeSpan AskTimeout);
+/// <param name="MajorityFirstTimeout">The first, short try of a majority write (see placement.majority-first-timeout); null: 400 ms.</param>
+public sealed record CoordinatorSettings(TimeSpan MajorityTimeout, TimeSpan SuspectPingTimeout, TimeSpan AskTimeout, TimeSpan? MajorityFirstTimeout = null)
+{
+    /// <summary>The first try's timeout, never longer than the whole.</summary>
+    public TimeSpan FirstTry => MajorityFirstTimeout is { } first && first < MajorityTimeout ? first : TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(400).Ticks, MajorityTimeout.Ticks));
+}
 
 /// <summary>
 /// The placement coordinator (DESIGN §5): a cluster singleton that owns the guest table — kept in Distributed Data with
@@ -36,6 +41,12 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
     private readonly Dictionary<string, RegisterNode> _nodes = [];
+
+    /// <summary>
+    /// Nodes that failed a suspect ping, and when: treated as unreachable (no guest is placed there, none stays primary
+    /// there) until they show life — a registration sent after the suspicion — or leave the cluster.
+    /// </summary>
+    private readonly Dictionary<string, DateTime> _suspects = [];
     private Dictionary<string, GuestEntry> _table = [];
 
     public PlacementCoordinator(CoordinatorSettings settings)
@@ -105,9 +116,13 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
         ReceiveAsync<StartGuest>(OnStartGuest);
         ReceiveAsync<StopGuest>(OnStopGuest);
         ReceiveAsync<FailoverGuest>(OnFailoverGuest);
-        ReceiveAsync<GetClusterStatus>(OnStatus);
+        Receive<GetClusterStatus>(OnStatus);
         ReceiveAsync<ClusterEvent.UnreachableMember>(u => OnNodeLost(u.Member.Address.ToString(), "unreachable"));
-        ReceiveAsync<ClusterEvent.MemberRemoved>(r => OnNodeLost(r.Member.Address.ToString(), "removed from the cluster"));
+        ReceiveAsync<ClusterEvent.MemberRemoved>(r =>
+        {
+            _suspects.Remove(r.Member.Address.ToString());
+            return OnNodeLost(r.Member.Address.ToString(), "removed from the cluster");
+        });
         Receive<ClusterEvent.ReachableMember>(_ => Self.Tell(Reconcile.Instance));
         Receive<ClusterEvent.MemberUp>(_ => Self.Tell(Reconcile.Instance));
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
@@ -123,6 +138,12 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
     private bool OnRegister(RegisterNode r)
     {
         bool fresh = !_nodes.TryGetValue(r.Address, out var known) || !known.Agent.Equals(r.Agent);
+        // A registration is sent every second: one arriving well after the suspicion was sent after it, by a live node.
+        if (_suspects.TryGetValue(r.Address, out var since) && (fresh || DateTime.UtcNow - since > TimeSpan.FromSeconds(1.5)))
+        {
+            _suspects.Remove(r.Address);
+            _log.Info("coordinator: node {0} shows life again ({1}); no longer suspected", r.Address, fresh ? "a new incarnation registered" : "it registered");
+        }
         _nodes[r.Address] = r;
         r.Agent.Tell(new NodeRegistered(r.Address));
         if (fresh) _log.Info("coordinator: node {0} registered as {1} (ingress {2}, gateway {3})", r.Address, r.Role, r.Ingress, r.Gateway);
@@ -145,7 +166,8 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
     private List<RegisterNode> EligibleWorkers()
     {
         var state = _cluster.State;
-        var up = state.Members.Where(m => m.Status == MemberStatus.Up && !state.Unreachable.Contains(m)).Select(m => m.Address.ToString()).ToHashSet();
+        var up = state.Members.Where(m => m.Status == MemberStatus.Up && !state.Unreachable.Contains(m)).Select(m => m.Address.ToString())
+            .Where(a => !_suspects.ContainsKey(a)).ToHashSet();
         return [.. _nodes.Values.Where(n => n.Role == NodeRole.Worker && up.Contains(n.Address))];
     }
 
@@ -153,32 +175,47 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
     {
         var state = _cluster.State;
         var member = state.Members.FirstOrDefault(m => m.Address.ToString() == address);
-        return member is not null && member.Status == MemberStatus.Up && !state.Unreachable.Contains(member);
+        return member is not null && member.Status == MemberStatus.Up && !state.Unreachable.Contains(member) && !_suspects.ContainsKey(address);
     }
 
-    /// <summary>Writes a guest's row (or removes it, when <paramref name="entry"/> is null) with a majority; false if no majority acknowledged in time.</summary>
+    /// <summary>
+    /// Writes a guest's row (or removes it, when <paramref name="entry"/> is null) with a majority; false if no majority
+    /// acknowledged in time. A short first try, then one with the full timeout (placement.majority-first-timeout): Akka
+    /// asks a random majority first and the others only after a fifth of the timeout, and right after a node dies that
+    /// random pick may be the dead node.
+    /// </summary>
     private async Task<bool> WriteMajority(string name, GuestEntry? entry)
     {
-        var node = _cluster;
-        var update = Dsl.Update(TableKey, LWWDictionary<string, GuestEntry>.Empty, new WriteMajority(_settings.MajorityTimeout),
-            map => entry is null ? map.Remove(node, name) : map.SetItem(node, name, entry));
-        try
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var first = _settings.FirstTry;
+        bool ok = await TryWriteMajority(name, entry, first) || (first < _settings.MajorityTimeout && await TryWriteMajority(name, entry, _settings.MajorityTimeout));
+        if (!ok)
         {
-            var response = await _replicator.Ask<IUpdateResponse>(update, _settings.MajorityTimeout + TimeSpan.FromSeconds(1));
-            if (!response.IsSuccessful)
-            {
-                _log.Warning("guest {0}: the majority write of generation {1} failed ({2}); nothing is acted on", name, entry?.Generation, response.GetType().Name);
-                return false;
-            }
-        }
-        catch (AskTimeoutException)
-        {
-            _log.Warning("guest {0}: the majority write of generation {1} timed out; nothing is acted on", name, entry?.Generation);
+            _log.Warning("guest {0}: the majority write of generation {1} failed; nothing is acted on", name, entry?.Generation);
             return false;
         }
+        _log.Debug("guest {0}: generation {1} written with a majority in {2:0} ms", name, entry?.Generation, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         if (entry is null) _table.Remove(name);
         else _table[name] = entry;
         return true;
+    }
+
+    private async Task<bool> TryWriteMajority(string name, GuestEntry? entry, TimeSpan timeout)
+    {
+        var node = _cluster;
+        var update = Dsl.Update(TableKey, LWWDictionary<string, GuestEntry>.Empty, new WriteMajority(timeout),
+            map => entry is null ? map.Remove(node, name) : map.SetItem(node, name, entry));
+        try
+        {
+            var response = await _replicator.Ask<IUpdateResponse>(update, timeout + TimeSpan.FromSeconds(1));
+            if (response.IsSuccessful) return true;
+            _log.Info("guest {0}: no majority acknowledged generation {1} within {2:0} ms ({3})", name, entry?.Generation, timeout.TotalMilliseconds, response.GetType().Name);
+            return false;
+        }
+        catch (AskTimeoutException)
+        {
+            return false;
+        }
     }
 
     private sealed record LoadTable

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+
+namespace FaultTolerant.Cluster.Harness;
+
+/// <summary>How to start one <c>ft node</c> child process.</summary>
+/// <param name="Name">A short name for people and for the log file (worker-a, witness).</param>
+/// <param name="Role">worker or witness.</param>
+/// <param name="Port">The Akka port; management listens on it + 1000.</param>
+/// <param name="Seed">The seed node's Akka port.</param>
+/// <param name="GatewayAddress">Where this node's gateways listen (127.0.0.x keeps nodes on one machine apart).</param>
+/// <param name="DataDirectory">The node's data directory (kept across a restart).</param>
+/// <param name="Token">The cluster's management token.</param>
+/// <param name="LogFile">Every line the node prints, time-stamped, is appended here; null: only the last lines are kept.</param>
+internal sealed record NodeSpec(string Name, string Role, int Port, int Seed, string GatewayAddress, string DataDirectory, string Token, string? LogFile);
+
+/// <summary>One <c>ft node</c> child process: started, signalled (SIGKILL, SIGSTOP, SIGCONT) and watched.</summary>
+internal sealed class NodeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly Queue<string> _tail = new();
+    private readonly StreamWriter? _log;
+
+    private NodeProcess(NodeSpec spec, Process process, StreamWriter? log)
+    {
+        Spec = spec;
+        _process = process;
+        _log = log;
+    }
+
+    public NodeSpec Spec { get; }
+
+    public string Name => Spec.Name;
+
+    public int Port => Spec.Port;
+
+    public int ManagementPort => Spec.Port + 1000;
+
+    public string GatewayAddress => Spec.GatewayAddress;
+
+    public string AkkaAddress => $"akka.tcp://ft@127.0.0.1:{Spec.Port}";
+
+    public int Pid => _process.Id;
+
+    public bool Exited => _process.HasExited;
+
+    /// <summary>Whether it is stopped by SIGSTOP (and not yet continued).</summary>
+    public bool Paused { get; private set; }
+
+    public static NodeProcess Start(NodeSpec spec)
+    {
+        var (file, prefix) = Self();
+        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in prefix) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "node", "--role", spec.Role, "--port", $"{spec.Port}", "--seed", $"127.0.0.1:{spec.Seed}", "--data", spec.DataDirectory,
+                     "--gateway-address", spec.GatewayAddress, "--token", spec.Token })
+        {
+            info.ArgumentList.Add(a);
+        }
+        StreamWriter? log = null;
+        if (spec.LogFile is { } path)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            log = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        }
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {file}");
+        var node = new NodeProcess(spec, process, log);
+        node.Keep($"--- started pid {process.Id}: ft node --role {spec.Role} --port {spec.Port}");
+        process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
+        process.OutputDataReceived += (_, e) => node.Keep(e.Data);
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return node;
+    }
+
+    /// <summary>The ft program itself: its apphost, or <c>dotnet ft.dll</c> (also when hosted by another program, such as the benchmarks).</summary>
+    private static (string File, string[] Prefix) Self()
+    {
+        var assembly = typeof(NodeProcess).Assembly.Location;
+        var apphost = Path.Combine(Path.GetDirectoryName(assembly)!, OperatingSystem.IsWindows() ? "ft.exe" : "ft");
+        if (Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "ft") return (path, []);
+        if (File.Exists(apphost)) return (apphost, []);
+        var dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+        return (dotnet, [assembly]);
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_tail)
+        {
+            _tail.Enqueue(line);
+            while (_tail.Count > 20) _tail.Dequeue();
+            try
+            {
+                _log?.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {line}");
+            }
+            catch (ObjectDisposedException)
+            {
+                // The harness is shutting down.
+            }
+        }
+    }
+
+    public string LastLines()
+    {
+        lock (_tail) return string.Join("\n", _tail);
+    }
+
+    /// <summary>SIGKILL: the process and its sockets vanish at once, as when its host dies.</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        Keep("--- SIGKILL");
+    }
+
+    /// <summary>SIGSTOP: the process is frozen (sockets open, nothing answered), as a long GC pause or a stalled VM.</summary>
+    public void Pause()
+    {
+        if (Signal(19)) Paused = true;
+        Keep("--- SIGSTOP");
+    }
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume()
+    {
+        if (Signal(18)) Paused = false;
+        Keep("--- SIGCONT");
+    }
+
+    private bool Signal(int signal)
+    {
+        if (_process.HasExited) return false;
+        return Native.Kill(_process.Id, signal) == 0;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+        lock (_tail) _log?.Dispose();
+    }
+
+    private static class Native
+    {
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        public static extern int Kill(int pid, int signal);
+    }
+}
