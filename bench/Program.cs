@@ -12,6 +12,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           guest        interpreter speed vs qemu, dirty-tracking cost, capture cost vs copy, peak RSS of ft run
           replication  epoch pause vs copy, data channel vs raw TCP, codec, miniredis and compute replicated vs not,
                        peak RSS of a primary and a backup process (its own options: replication --help)
+          failover     client-visible failover over repeated SIGKILLs of the primary in a three-process cluster, and time
+                       to re-protection (its own options: failover --help)
 
         options:
           --markdown FILE   also write the results (machine, table, notes) as markdown
@@ -26,6 +28,8 @@ switch (args[0])
 {
     case "replication":
         return await ReplicationBenchmark.MainAsync(args[1..]);
+    case "failover":
+        return await FaultTolerant.Bench.Cluster.FailoverBenchmark.MainAsync(args[1..]);
     case ReplicationNode.Command:
         // Hidden: one node of the memory figure, started by `replication` as a child process.
         return await ReplicationNode.MainAsync(args[1..]);
