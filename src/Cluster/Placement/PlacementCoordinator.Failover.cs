@@ -103,27 +103,46 @@ public sealed partial class PlacementCoordinator
             return (false, "no majority: the coordinator refuses to fail over");
         }
         _log.Warning("guest {0} generation {1}: phase failover: {2}", entry.Name, entry.Generation, why);
-        var candidates = new List<(RegisterNode Node, ulong Epoch)>();
+        // The row as a majority has it: a decision taken on a stale row (another coordinator wrote since) is dropped.
+        try
+        {
+            var current = await ReadMajority(entry.Name);
+            if (!PlacementDecisions.StillCurrent(entry, current))
+            {
+                _log.Warning("guest {0} generation {1}: the table read with a majority shows generation {2} on {3}: this decision is stale, dropped",
+                    entry.Name, entry.Generation, current?.Generation, current?.Primary);
+                if (current is null) _table.Remove(entry.Name);
+                else _table[entry.Name] = current;
+                return (false, "the guest table changed meanwhile; nothing was done");
+            }
+        }
+        catch (TimeoutException e)
+        {
+            _log.Warning("guest {0} generation {1}: {2}; nothing is acted on", entry.Name, entry.Generation, e.Message);
+            return (false, "no majority answered the read of the guest table; nothing was done");
+        }
+        var candidates = new List<(RegisterNode Node, Candidate Candidate)>();
         foreach (var address in entry.Backups.Where(IsReachable))
         {
             if (!_nodes.TryGetValue(address, out var node)) continue;
             try
             {
                 var answer = await node.Replicas.Ask<object>(new GetReplicaStatus(entry.Name), _settings.AskTimeout);
-                if (answer is ReplicaStatus { Role: ReplicaRole.Backup, CommittedEpoch: > 0 } status) candidates.Add((node, status.CommittedEpoch));
+                if (answer is ReplicaStatus { Role: ReplicaRole.Backup } status) candidates.Add((node, new Candidate(address, status.CommittedEpoch)));
             }
             catch (AskTimeoutException)
             {
                 _log.Warning("guest {0} generation {1}: backup {2} did not say how far it is; not a candidate", entry.Name, entry.Generation, address);
             }
         }
-        if (candidates.Count == 0)
+        if (PlacementDecisions.ChoosePromotion(candidates.Select(c => c.Candidate)) is not { } choice)
         {
             _log.Error("guest {0} generation {1}: no backup holds a committed state; the guest cannot be resumed", entry.Name, entry.Generation);
             if (entry.Phase != "lost") await WriteMajority(entry.Name, entry with { Phase = "lost" });
             return (false, "no backup holds a committed state to resume from");
         }
-        var (chosen, epoch) = candidates.OrderByDescending(c => c.Epoch).ThenBy(c => c.Node.Address, StringComparer.Ordinal).First();
+        var chosen = candidates.First(c => c.Candidate.Address == choice.Address).Node;
+        ulong epoch = choice.CommittedEpoch;
         ulong generation = entry.Generation + 1;
         var next = entry with { Generation = generation, Primary = chosen.Address, Backups = [], Ingress = chosen.Ingress, Phase = "failing-over" };
         if (!await WriteMajority(entry.Name, next)) return (false, "no majority acknowledged the new generation; nothing was done");

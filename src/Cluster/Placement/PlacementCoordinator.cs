@@ -157,9 +157,9 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
     private bool HasMajority()
     {
         var state = _cluster.State;
-        var voting = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp).ToList();
-        int reachable = voting.Count(m => !state.Unreachable.Contains(m));
-        return voting.Count > 0 && reachable * 2 > voting.Count;
+        return PlacementDecisions.HasMajority([.. state.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)
+            .Select(m => new Voter(m.Address.ToString(), !state.Unreachable.Contains(m)))]);
     }
 
     /// <summary>Registered workers that are up and reachable: where guests may go.</summary>
@@ -198,6 +198,28 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
         if (entry is null) _table.Remove(name);
         else _table[name] = entry;
         return true;
+    }
+
+    /// <summary>
+    /// Reads a guest's row with a majority (short try, then the full timeout, as writes do); throws TimeoutException if no
+    /// majority answered. The row is null if the guest is not in the table.
+    /// </summary>
+    private async Task<GuestEntry?> ReadMajority(string name)
+    {
+        foreach (var timeout in new[] { _settings.FirstTry, _settings.MajorityTimeout }.Distinct())
+        {
+            try
+            {
+                var response = await _replicator.Ask<IGetResponse>(Dsl.Get(TableKey, new ReadMajority(timeout)), timeout + TimeSpan.FromSeconds(1));
+                if (response.IsFound) return response.Get(TableKey).TryGetValue(name, out var row) ? row : null;
+                if (response is NotFound) return null;
+            }
+            catch (AskTimeoutException)
+            {
+                // Tried again with the full timeout, or reported below.
+            }
+        }
+        throw new TimeoutException($"no majority answered a read of guest {name}'s row");
     }
 
     private async Task<bool> TryWriteMajority(string name, GuestEntry? entry, TimeSpan timeout)

@@ -1,0 +1,42 @@
+namespace FaultTolerant.Cluster.Placement;
+
+/// <summary>A voting member as the coordinator sees it.</summary>
+public readonly record struct Voter(string Address, bool Reachable);
+
+/// <summary>A backup that said how far it is: its committed epoch (0: nothing committed).</summary>
+public readonly record struct Candidate(string Address, ulong CommittedEpoch);
+
+/// <summary>
+/// The coordinator's decisions, as pure functions of the facts it gathered (the actor only gathers and applies):
+/// whether it may decide at all, and which backup is promoted. docs/FAILOVER.md argues why these keep two primaries
+/// from both releasing output.
+/// </summary>
+public static class PlacementDecisions
+{
+    /// <summary>
+    /// Whether the voting members this node can reach are a strict majority of all voting members (workers and
+    /// witnesses that are up). A coordinator on the minority side of a partition — or alone — sees at most half.
+    /// </summary>
+    public static bool HasMajority(IReadOnlyCollection<Voter> voters) =>
+        voters.Count > 0 && voters.Count(v => v.Reachable) * 2 > voters.Count;
+
+    /// <summary>
+    /// The backup to promote: the one with the highest committed epoch (it holds every epoch the old primary released,
+    /// since a release needs every backup's ack); ties go to the lowest address, so the choice is deterministic. A
+    /// backup with nothing committed holds no state to resume; null when no backup qualifies.
+    /// </summary>
+    public static Candidate? ChoosePromotion(IEnumerable<Candidate> candidates) =>
+        candidates.Where(c => c.CommittedEpoch > 0)
+            .OrderByDescending(c => c.CommittedEpoch)
+            .ThenBy(c => c.Address, StringComparer.Ordinal)
+            .Cast<Candidate?>()
+            .FirstOrDefault();
+
+    /// <summary>
+    /// Whether a decision taken on <paramref name="cached"/> may still be acted on, given the row just read with a
+    /// majority: only if nobody wrote a newer generation of the guest meanwhile (another coordinator, before this one
+    /// took over, or a decision this one's cache missed).
+    /// </summary>
+    public static bool StillCurrent(GuestEntry cached, GuestEntry? read) =>
+        read is not null && read.Generation == cached.Generation && read.Primary == cached.Primary;
+}

@@ -1,0 +1,67 @@
+using FaultTolerant.Cluster.Placement;
+using Xunit;
+
+namespace FaultTolerant.Cluster.Tests.Placement;
+
+public sealed class PlacementDecisionsTests
+{
+    private static Voter Up(string a) => new(a, true);
+
+    private static Voter Lost(string a) => new(a, false);
+
+    [Fact]
+    public void Two_of_three_is_a_majority_and_one_of_three_is_not()
+    {
+        Assert.True(PlacementDecisions.HasMajority([Up("w"), Up("a"), Lost("b")]));
+        Assert.False(PlacementDecisions.HasMajority([Up("w"), Lost("a"), Lost("b")]));
+    }
+
+    [Fact]
+    public void Half_is_not_a_majority_so_two_nodes_cannot_decide_once_one_is_lost()
+    {
+        Assert.False(PlacementDecisions.HasMajority([Up("a"), Lost("b")]));
+        Assert.False(PlacementDecisions.HasMajority([Up("a"), Up("b"), Lost("c"), Lost("d")]));
+        Assert.True(PlacementDecisions.HasMajority([Up("a"), Up("b")]));
+    }
+
+    [Fact]
+    public void Nobody_is_no_majority()
+    {
+        Assert.False(PlacementDecisions.HasMajority([]));
+    }
+
+    [Fact]
+    public void The_backup_with_the_highest_committed_epoch_is_promoted()
+    {
+        var choice = PlacementDecisions.ChoosePromotion([new Candidate("b", 40), new Candidate("c", 42), new Candidate("d", 41)]);
+        Assert.Equal(new Candidate("c", 42), choice);
+    }
+
+    [Fact]
+    public void A_tie_goes_to_the_lowest_address_so_every_coordinator_chooses_the_same()
+    {
+        var choice = PlacementDecisions.ChoosePromotion([new Candidate("n2", 7), new Candidate("n1", 7)]);
+        Assert.Equal("n1", choice?.Address);
+    }
+
+    [Fact]
+    public void A_backup_with_nothing_committed_is_never_promoted()
+    {
+        Assert.Null(PlacementDecisions.ChoosePromotion([new Candidate("b", 0)]));
+        Assert.Null(PlacementDecisions.ChoosePromotion([]));
+        Assert.Equal("c", PlacementDecisions.ChoosePromotion([new Candidate("b", 0), new Candidate("c", 1)])?.Address);
+    }
+
+    private static GuestEntry Row(ulong generation, string primary) =>
+        new("kv", 1, "hash", [], [], 1, generation, primary, ["b"], "127.0.0.1:1", "running");
+
+    [Fact]
+    public void A_decision_on_a_row_is_current_only_while_a_majority_has_the_same_generation_and_primary()
+    {
+        Assert.True(PlacementDecisions.StillCurrent(Row(3, "a"), Row(3, "a") with { Phase = "unprotected" }));
+        Assert.False(PlacementDecisions.StillCurrent(Row(3, "a"), Row(4, "b")));
+        Assert.False(PlacementDecisions.StillCurrent(Row(3, "a"), Row(3, "b")));
+        Assert.False(PlacementDecisions.StillCurrent(Row(3, "a"), Row(2, "a")));
+        Assert.False(PlacementDecisions.StillCurrent(Row(3, "a"), null));
+    }
+}
