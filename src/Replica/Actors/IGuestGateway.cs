@@ -19,4 +19,13 @@ public interface IGuestGateway
     /// (<paramref name="connections"/>: empty for a fresh guest, the committed state's connections after a promotion).
     /// </summary>
     void Attach(string guest, ulong generation, IGuestInputs primary, IReadOnlyList<ConnectionInfo> connections);
+
+    /// <summary>
+    /// The primary of <paramref name="guest"/> attached at <paramref name="generation"/> ended (fenced, stopped, its
+    /// guest exited): its sessions are closed, so gateways stop waiting on it and follow the guest table. A detach of a
+    /// generation that is no longer the attached one is ignored.
+    /// </summary>
+    void Detach(string guest, ulong generation)
+    {
+    }
 }

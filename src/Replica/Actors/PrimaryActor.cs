@@ -43,6 +43,9 @@ public sealed partial class PrimaryActor : UntypedActor, IWithTimers
     private readonly string _node;
     private PrimaryPhase _phase = PrimaryPhase.Recruiting;
     private ulong _generation;
+
+    /// <summary>The generation this primary attached to the node's gateway with (null until it did): what a detach names.</summary>
+    private ulong? _attachedGeneration;
     private PrimaryReplica? _replica;
     private Dictionary<string, TcpBackupLink> _links = [];
 
@@ -156,6 +159,7 @@ public sealed partial class PrimaryActor : UntypedActor, IWithTimers
         // Inputs are routed to the replica before its thread starts: the guest is still ours to read here, and a
         // promoted guest's connections tell the gateway what to replay.
         _setup.Gateway.Attach(Guest, _generation, replica, _setup.State.Connections);
+        _attachedGeneration = _generation;
         _replica = replica;
         replica.Start();
         replica.Completion.PipeTo(Self, success: end => new ReplicaEnded(end), failure: e => new ReplicaFailed(e));
@@ -224,6 +228,8 @@ public sealed partial class PrimaryActor : UntypedActor, IWithTimers
     {
         if (_phase == PrimaryPhase.Ended) return;
         Transition(PrimaryPhase.Ended, $"{why}; released up to epoch {released}");
+        // Gateways attached to this primary learn at once that it is gone, rather than when their sessions time out.
+        if (_attachedGeneration is { } attached) _setup.Gateway.Detach(Guest, attached);
         _setup.Observer?.Tell(new PrimaryStopped(Guest, _generation, reason, why, epoch, released));
         Context.Stop(Self);
     }

@@ -80,6 +80,8 @@ public sealed class ReplicationAcrossNodesTests(ITestOutputHelper output) : TwoN
 
         Assert.Equal(releases, Gateway.Releases.Count);
         Assert.Single(Resp.Replies(Gateway.ReceivedSoFar(conn)));
+        // Its gateway registration is released: gateways stop waiting on it and follow the guest table.
+        Assert.Equal([1UL], Port.Detached.ToArray());
     }
 
     [Fact(Timeout = 30_000)]

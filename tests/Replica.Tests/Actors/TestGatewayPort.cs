@@ -24,6 +24,11 @@ public sealed class TestGatewayPort(TestGateway gateway) : IGuestGateway
         Attached(generation).TrySetResult(primary);
     }
 
+    /// <summary>The generations whose primary detached (ended), in order.</summary>
+    public ConcurrentQueue<ulong> Detached { get; } = new();
+
+    public void Detach(string guest, ulong generation) => Detached.Enqueue(generation);
+
     /// <summary>Completes when the primary of <paramref name="generation"/> is attached.</summary>
     public Task<IGuestInputs> WhenAttached(ulong generation) => Attached(generation).Task;
 
