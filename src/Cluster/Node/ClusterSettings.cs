@@ -37,6 +37,49 @@ public sealed record ClusterSettings
 
     public required TimeSpan OrphanTimeout { get; init; }
 
+    /// <summary>ft.cluster.ingress.max-unacknowledged-output.</summary>
+    public required long IngressMaxUnacknowledgedOutput { get; init; }
+
+    public required TimeSpan IngressHelloTimeout { get; init; }
+
+    public required TimeSpan IngressHeartbeatInterval { get; init; }
+
+    public required TimeSpan IngressIdleTimeout { get; init; }
+
+    /// <summary>ft.cluster.gateway.*: the gateways' limits and timeouts (bind address and logging are the node's).</summary>
+    public required long GatewayMaxUncommittedInput { get; init; }
+
+    public required long GatewayMaxUnsentOutput { get; init; }
+
+    public required TimeSpan GatewayConnectTimeout { get; init; }
+
+    public required TimeSpan GatewayCloseLinger { get; init; }
+
+    /// <summary>The ingress server's options from these settings.</summary>
+    public Ingress.IngressServerOptions IngressOptions(Action<string>? log) => new()
+    {
+        OrphanTimeout = OrphanTimeout,
+        MaxUnacknowledgedOutputBytes = IngressMaxUnacknowledgedOutput,
+        HelloTimeout = IngressHelloTimeout,
+        HeartbeatInterval = IngressHeartbeatInterval,
+        IdleTimeout = IngressIdleTimeout,
+        Log = log,
+    };
+
+    /// <summary>A node gateway's options from these settings.</summary>
+    public Gateway.GuestGatewayOptions GatewayOptions(Action<string>? log) => new()
+    {
+        BindAddress = GatewayAddress,
+        MaxUncommittedInputBytes = GatewayMaxUncommittedInput,
+        MaxUnsentOutputBytes = GatewayMaxUnsentOutput,
+        ConnectTimeout = GatewayConnectTimeout,
+        CloseLinger = GatewayCloseLinger,
+        // A node's gateway keeps its clients through a failover; the connections the new primary does not know are
+        // dropped by the ingress (orphans), not ended by the gateway.
+        EndUnclaimedOnFailover = false,
+        Log = log,
+    };
+
     /// <summary>This process's identity towards primaries' ingress (claims are honoured only for the same gateway).</summary>
     public string NodeId { get; } = Guid.NewGuid().ToString("n");
 
@@ -79,6 +122,14 @@ public sealed record ClusterSettings
             MajorityFirstTimeout = Positive(c, "placement.majority-first-timeout"),
             SuspectPingTimeout = Positive(c, "placement.suspect-ping-timeout"),
             OrphanTimeout = Positive(c, "placement.orphan-timeout"),
+            IngressMaxUnacknowledgedOutput = Bytes(c, "ingress.max-unacknowledged-output"),
+            IngressHelloTimeout = Positive(c, "ingress.hello-timeout"),
+            IngressHeartbeatInterval = Positive(c, "ingress.heartbeat-interval"),
+            IngressIdleTimeout = Positive(c, "ingress.idle-timeout"),
+            GatewayMaxUncommittedInput = Bytes(c, "gateway.max-uncommitted-input"),
+            GatewayMaxUnsentOutput = Bytes(c, "gateway.max-unsent-output"),
+            GatewayConnectTimeout = Positive(c, "gateway.connect-timeout"),
+            GatewayCloseLinger = Positive(c, "gateway.close-linger"),
         };
     }
 
@@ -109,9 +160,32 @@ public sealed record ClusterSettings
         }
     }
 
+    private static long Bytes(Config c, string key)
+    {
+        long? value;
+        try
+        {
+            value = c.GetByteSize(key);
+        }
+        catch (Exception e) when (e is FormatException or ConfigurationException or OverflowException)
+        {
+            throw new ClusterConfigurationException($"ft.cluster.{key}: expected a size in bytes, such as 4MiB ({e.Message})");
+        }
+        if (value is not > 0) throw new ClusterConfigurationException($"ft.cluster.{key}: expected a positive size in bytes, such as 4MiB");
+        return value.Value;
+    }
+
     private static TimeSpan Positive(Config c, string key)
     {
-        var value = c.GetTimeSpan(key, TimeSpan.Zero);
+        TimeSpan value;
+        try
+        {
+            value = c.GetTimeSpan(key, TimeSpan.Zero);
+        }
+        catch (Exception e) when (e is FormatException or ConfigurationException or OverflowException)
+        {
+            throw new ClusterConfigurationException($"ft.cluster.{key}: expected a positive duration, such as 500ms or 3s ({e.Message})");
+        }
         if (value <= TimeSpan.Zero) throw new ClusterConfigurationException($"ft.cluster.{key}: expected a positive duration");
         return value;
     }

@@ -18,8 +18,11 @@ namespace FaultTolerant.Cluster.Node;
 /// A gateway that loses its primary's ingress keeps retrying the primary the table names, so a client sees a pause, not
 /// an error, until the coordinator has promoted a backup.
 /// </remarks>
-public sealed class NodeGateways(string node, IPAddress address, Action<string> log) : IAsyncDisposable
+public sealed class NodeGateways(string node, IPAddress address, Action<string> log, GuestGatewayOptions? options = null) : IAsyncDisposable
 {
+    /// <summary>Every gateway's options: the node's limits (ft.cluster.gateway), its address, its log.</summary>
+    private readonly GuestGatewayOptions _options = (options ?? new GuestGatewayOptions { EndUnclaimedOnFailover = false }) with { BindAddress = address, Log = log };
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Served> _guests = [];
 
@@ -44,16 +47,26 @@ public sealed class NodeGateways(string node, IPAddress address, Action<string> 
         }
     }
 
+    /// <summary>Whether one of this node's gateways listens on <paramref name="clusterPort"/> (for a guest the table had when last seen).</summary>
+    public bool Holds(int clusterPort)
+    {
+        lock (_lock) return _guests.Values.Any(s => s.Entry.Ports.Any(p => p.ClusterPort == clusterPort));
+    }
+
     /// <summary>Takes the whole guest table as it now stands: new guests get a gateway, gone ones lose theirs, moved ones follow.</summary>
     public void Update(IReadOnlyDictionary<string, GuestEntry> table)
     {
         var gone = new List<Served>();
         lock (_lock)
         {
-            foreach (var (name, served) in _guests.Where(g => !table.ContainsKey(g.Key) || table[g.Key].Phase == "ended").ToList())
+            // A guest stopped and another started under its name (another id) is a gone one and a new one.
+            foreach (var (name, served) in _guests.Where(g => !table.TryGetValue(g.Key, out var e) || e.Phase == "ended" || e.GuestId != g.Value.Entry.GuestId).ToList())
             {
                 _guests.Remove(name);
                 gone.Add(served);
+                // Its ports are let go of now, not when its clients are closed: a guest started on them since (one version
+                // of the table may bring both) binds them just below.
+                served.Gateway.StopListening();
             }
             foreach (var entry in table.Values.Where(e => e.Ports.Length > 0 && e.Phase != "ended"))
             {
@@ -73,12 +86,7 @@ public sealed class NodeGateways(string node, IPAddress address, Action<string> 
                     changed.TrySetResult();
                     continue;
                 }
-                var gateway = new GuestGateway(entry.Name, [.. entry.Ports.Select(p => new PortExposure(p.GuestPort, p.ClusterPort))], new GuestGatewayOptions
-                {
-                    BindAddress = address,
-                    EndUnclaimedOnFailover = false,
-                    Log = log,
-                });
+                var gateway = new GuestGateway(entry.Name, [.. entry.Ports.Select(p => new PortExposure(p.GuestPort, p.ClusterPort))], _options);
                 try
                 {
                     gateway.Start();
