@@ -23,7 +23,7 @@ internal static class NodeRuntime
     {
         var settings = ClusterSettings.Create(system.Settings.Config);
         var replica = ReplicaSettings.Create(system.Settings.Config);
-        return new CoordinatorSettings(settings.MajorityTimeout, settings.SuspectPingTimeout, replica.RecruitTimeout + TimeSpan.FromSeconds(3));
+        return new CoordinatorSettings(settings.MajorityTimeout, settings.SuspectPingTimeout, replica.RecruitTimeout + TimeSpan.FromSeconds(3), settings.MajorityFirstTimeout);
     }
 
     public static void Start(ActorSystem system, IActorRegistry registry, IDependencyResolver resolver, FaultTolerantNodeOptions options)
@@ -33,12 +33,8 @@ internal static class NodeRuntime
         var log = options.Log ?? LoggerLog(resolver);
         var cluster = Akka.Cluster.Cluster.Get(system);
 
-        var ingress = new IngressServer(new IPEndPoint(settings.IngressAddress, settings.IngressPort), new IngressServerOptions
-        {
-            OrphanTimeout = settings.OrphanTimeout,
-            Log = m => log($"ingress: {m}"),
-        });
-        var gateways = settings.Role == NodeRole.Worker ? new NodeGateways(settings.NodeId, settings.GatewayAddress, log) : null;
+        var ingress = new IngressServer(new IPEndPoint(settings.IngressAddress, settings.IngressPort), settings.IngressOptions(m => log($"ingress: {m}")));
+        var gateways = settings.Role == NodeRole.Worker ? new NodeGateways(settings.NodeId, settings.GatewayAddress, log, settings.GatewayOptions(log)) : null;
         ingress.Start();
         var shutdown = CoordinatedShutdown.Get(system);
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "ft-gateways-and-ingress", async () =>
