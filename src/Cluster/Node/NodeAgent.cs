@@ -31,6 +31,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _replicas = ActorRefs.Nobody;
     private bool _registered;
+    private bool _tableChanged;
 
     public NodeAgent(NodeAgentSetup setup)
     {
@@ -38,13 +39,29 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         Receive<Register>(_ => _setup.Coordinator.Tell(new RegisterNode(_setup.Address, _setup.Role, Self, _replicas, _setup.IngressEndpoint, _setup.GatewayAddress)));
         Receive<NodeRegistered>(_ =>
         {
-            if (!_registered) _log.Info("node {0}: registered with the coordinator", _setup.Address);
+            if (!_registered)
+            {
+                _log.Info("node {0}: registered with the coordinator", _setup.Address);
+                // A node that (re)joins learns the guest table by gossip within a few ticks, or at once by this read:
+                // its gateways serve the exposed ports before it can be chosen as anything.
+                if (_setup.Gateways is not null)
+                {
+                    DistributedData.Get(Context.System).Replicator.Tell(Dsl.Get(PlacementCoordinator.TableKey, new ReadMajority(TimeSpan.FromSeconds(3))));
+                }
+            }
             _registered = true;
         });
         Receive<Ping>(p => Sender.Tell(new Pong(p.Id, _setup.Address)));
         ReceiveAsync<RunGuest>(OnRunGuest);
+        // The read's answer only until the subscription has spoken: a Changed is always the newer view.
+        Receive<GetSuccess>(g => g.Key.Equals(PlacementCoordinator.TableKey) && !_tableChanged, g =>
+            _setup.Gateways?.Update(g.Get(PlacementCoordinator.TableKey).Entries.ToDictionary(kv => kv.Key, kv => kv.Value)));
+        Receive<IGetResponse>(_ => { });
         Receive<Changed>(c => c.Key.Equals(PlacementCoordinator.TableKey), c =>
-            _setup.Gateways?.Update(c.Get(PlacementCoordinator.TableKey).Entries.ToDictionary(kv => kv.Key, kv => kv.Value)));
+        {
+            _tableChanged = true;
+            _setup.Gateways?.Update(c.Get(PlacementCoordinator.TableKey).Entries.ToDictionary(kv => kv.Key, kv => kv.Value));
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
