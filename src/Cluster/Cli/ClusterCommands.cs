@@ -19,7 +19,7 @@ internal static class ClusterCommands
         var (node, token, tokenFile) = ConnectionOptions();
         var name = new Argument<string>("name") { Description = "The guest's name." };
         var image = new Option<string>("--image") { Description = "A static RISC-V RV64 Linux executable.", HelpName = "FILE", Required = true };
-        var replicas = new Option<int>("--replicas") { Description = "How many backups (each on another node).", DefaultValueFactory = _ => 1, HelpName = "N" };
+        var replicas = new Option<int>("--replicas") { Description = "How many backups, each on another worker than the primary (1: the guest runs on two workers).", DefaultValueFactory = _ => 1, HelpName = "N" };
         var expose = new Option<string[]>("--expose") { Description = "Serve the guest's GUESTPORT at CLUSTERPORT on every worker's gateway; repeatable.", HelpName = "GUESTPORT:CLUSTERPORT" };
         var args = new Argument<string[]>("args") { Description = "Arguments for the guest (after --).", Arity = ArgumentArity.ZeroOrMore };
 
