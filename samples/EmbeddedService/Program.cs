@@ -1,0 +1,3 @@
+using EmbeddedService;
+
+await ServiceHost.Build(args).RunAsync();
