@@ -11,8 +11,14 @@ public sealed class RespClient : IDisposable
     private readonly NetworkStream _out;
 
     public RespClient(int port, TimeSpan? timeout = null)
+        : this("127.0.0.1", port, timeout)
     {
-        _tcp = new TcpClient("127.0.0.1", port) { NoDelay = true };
+    }
+
+    /// <summary>To a server on another loopback address (a gateway on 127.0.0.2, say).</summary>
+    public RespClient(string host, int port, TimeSpan? timeout = null)
+    {
+        _tcp = new TcpClient(host, port) { NoDelay = true };
         _tcp.ReceiveTimeout = (int)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
         _out = _tcp.GetStream();
         _in = new BufferedStream(_out);
