@@ -143,6 +143,18 @@ public sealed partial class GuestGateway : IInputSource, IAsyncDisposable
         for (int i = 0; i < listeners.Count; i++) _ = AcceptLoopAsync(listeners[i], _exposures[i].GuestPort);
     }
 
+    /// <summary>
+    /// Lets go of every port at once, so that another gateway can bind them now; clients already connected stay until
+    /// <see cref="DisposeAsync"/>.
+    /// </summary>
+    public void StopListening()
+    {
+        lock (_lock)
+        {
+            foreach (var l in _listeners) l.Stop();
+        }
+    }
+
     /// <summary>Stops listening and closes every client (they see a reset or end-of-file: this node's gateway is gone).</summary>
     public async ValueTask DisposeAsync()
     {

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
@@ -52,6 +54,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
             _registered = true;
         });
         Receive<Ping>(p => Sender.Tell(new Pong(p.Id, _setup.Address)));
+        Receive<CheckPorts>(c => Sender.Tell(new PortsChecked(_setup.Address, ProbePorts(c.Ports))));
         ReceiveAsync<RunGuest>(OnRunGuest);
         // The read's answer only until the subscription has spoken: a Changed is always the newer view.
         Receive<GetSuccess>(g => g.Key.Equals(PlacementCoordinator.TableKey) && !_tableChanged, g =>
@@ -110,6 +113,43 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         {
             sender.Tell(new RunGuestResult(entry.Name, entry.Generation, false, e.Message));
         }
+    }
+
+    /// <summary>
+    /// Which of <paramref name="ports"/> this node's gateway could not listen on now: each is bound on the gateway address
+    /// (as the gateway binds it) and let go at once. Only a moment's answer: another program may take a port right after.
+    /// </summary>
+    /// <remarks>
+    /// A port this node's own gateways hold is no problem here: the coordinator refuses a port a guest in its table exposes,
+    /// so this is a guest it has stopped and this node has not heard of yet; that gateway lets go when it does.
+    /// </remarks>
+    private string[] ProbePorts(int[] ports)
+    {
+        if (_setup.Gateways is not { } gateways) return [];
+        var address = IPAddress.Parse(_setup.GatewayAddress);
+        var problems = new List<string>();
+        foreach (int port in ports.Where(p => !gateways.Holds(p)))
+        {
+            TcpListener? probe = null;
+            try
+            {
+                probe = new TcpListener(address, port);
+                probe.Start();
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                problems.Add($"{address}:{port} is in use");
+            }
+            catch (Exception e) when (e is SocketException or ArgumentOutOfRangeException)
+            {
+                problems.Add($"{address}:{port} cannot be bound ({e.Message})");
+            }
+            finally
+            {
+                probe?.Dispose();
+            }
+        }
+        return [.. problems];
     }
 
     private sealed record Register

@@ -110,6 +110,15 @@ public sealed record Ping(long Id) : IClusterMessage;
 
 public sealed record Pong(long Id, string Address) : IClusterMessage;
 
+/// <summary>
+/// Asks a worker's agent whether its gateway could listen on these cluster ports now (it binds each on its gateway
+/// address and lets go at once): a start request is refused before anything is written if one is taken.
+/// </summary>
+public sealed record CheckPorts(int[] Ports) : IClusterMessage;
+
+/// <summary>The ports a node's gateway could not bind, each said for people with its address and port; empty when all are free.</summary>
+public sealed record PortsChecked(string Node, string[] Problems) : IClusterMessage;
+
 /// <summary>The protocol's types, for the serializer's allow-list and for tests that check every one.</summary>
 public static class ClusterProtocol
 {
@@ -119,7 +128,7 @@ public static class ClusterProtocol
         typeof(PortMapping), typeof(GuestEntry), typeof(RegisterNode), typeof(NodeRegistered),
         typeof(StartGuest), typeof(StopGuest), typeof(FailoverGuest), typeof(CommandResult),
         typeof(GetClusterStatus), typeof(NodeStatus), typeof(GuestStatus), typeof(ClusterStatus),
-        typeof(RunGuest), typeof(RunGuestResult), typeof(Ping), typeof(Pong),
+        typeof(RunGuest), typeof(RunGuestResult), typeof(Ping), typeof(Pong), typeof(CheckPorts), typeof(PortsChecked),
     ];
 
     /// <summary>What the messages contain beyond primitives and strings: enums and arrays Hyperion names on the wire.</summary>

@@ -13,6 +13,9 @@ public sealed partial class PlacementCoordinator
     /// <summary>The largest image accepted: it travels once, in one remoting message (see akka.remote maximum-frame-size).</summary>
     public const int MaxImageBytes = 4 << 20;
 
+    /// <summary>How long a worker has to answer <see cref="CheckPorts"/>: a bind per port and a round trip, on a loaded node.</summary>
+    private static readonly TimeSpan PortCheckTimeout = TimeSpan.FromSeconds(2);
+
     private static readonly Regex GuestName = new("^[a-z0-9][a-z0-9-]{0,39}$", RegexOptions.CultureInvariant);
 
     private async Task OnStartGuest(StartGuest start)
@@ -21,6 +24,11 @@ public sealed partial class PlacementCoordinator
         if (Refusal(start) is { } refusal)
         {
             sender.Tell(new CommandResult(false, refusal, null));
+            return;
+        }
+        if (await PortsTaken(start) is { } taken)
+        {
+            sender.Tell(new CommandResult(false, taken, null));
             return;
         }
         var workers = EligibleWorkers();
@@ -95,6 +103,31 @@ public sealed partial class PlacementCoordinator
             return $"{start.Replicas} backup(s) and a primary need {start.Replicas + 1} eligible worker nodes on different hosts; {workers} are up and reachable";
         }
         return null;
+    }
+
+    /// <summary>
+    /// Why the guest's cluster ports cannot be served, or null: every eligible worker's agent tries to bind them on its
+    /// gateway address, before anything is written. Without this a port some other program holds would not stop the
+    /// start: that worker's gateway would log that it cannot listen, and clients there would find someone else's service.
+    /// Only a moment's answer — a port can be taken right after — so it gives a clear error in the usual case, no more.
+    /// </summary>
+    private async Task<string?> PortsTaken(StartGuest start)
+    {
+        if (start.Ports.Length == 0) return null;
+        int[] ports = [.. start.Ports.Select(p => p.ClusterPort)];
+        var answers = await Task.WhenAll(EligibleWorkers().Select(async node =>
+        {
+            try
+            {
+                return await node.Agent.Ask<PortsChecked>(new CheckPorts(ports), PortCheckTimeout);
+            }
+            catch (AskTimeoutException)
+            {
+                return new PortsChecked(node.Address, [$"did not answer the port check within {PortCheckTimeout.TotalSeconds:0.#} s"]);
+            }
+        }));
+        var problems = answers.SelectMany(a => a.Problems.Select(p => $"node {a.Node}: {p}")).ToList();
+        return problems.Count == 0 ? null : $"a worker's gateway cannot listen on the guest's cluster ports ({string.Join("; ", problems)}); nothing was started";
     }
 
     /// <summary>How busy a node is: primaries weigh more than backups (they run the guest).</summary>
