@@ -46,10 +46,12 @@ public sealed partial class PrimaryReplica
         }
         catch (Exception e)
         {
+            ReleasesEnded();
             Shutdown();
             _end.TrySetException(e);
             return;
         }
+        ReleasesEnded();
         Shutdown();
         _end.TrySetResult(end);
     }

@@ -31,6 +31,17 @@ public sealed partial class PrimaryReplica
             Interlocked.Exchange(ref _heldOutputBytes, current.Values.Sum(m =>
                 m.Sent - (release.Streams.TryGetValue(m.StreamId, out var r) ? Math.Max(m.Released, r.Sent) : m.Released)));
             _source.OnRelease(new ReleasedEpoch(release.Generation, release.Epoch, output, release.Connections));
+            _lastReleasedGeneration = release.Generation;
+            _options.ReleaseObserver?.Released(_options.GuestName, release.Generation, release.Epoch, System.Diagnostics.Stopwatch.GetTimestamp());
         }
+    }
+
+    /// <summary>The generation of the last release (0 before the first): what the release observer's span is under.</summary>
+    private ulong _lastReleasedGeneration;
+
+    /// <summary>The primary releases nothing more: its observer closes the span it has open.</summary>
+    private void ReleasesEnded()
+    {
+        if (_lastReleasedGeneration != 0) _options.ReleaseObserver?.Ended(_options.GuestName, _lastReleasedGeneration);
     }
 }

@@ -23,6 +23,9 @@ public sealed record PrimaryOptions(string GuestName, ulong GuestId, ulong Gener
     /// memory faster than it can be shipped must not make the primary queue checkpoints without bound.
     /// </summary>
     public long ShipperBacklogBytes { get; init; } = 64L << 20;
+
+    /// <summary>Told of every release and of the primary's end, on the guest thread (the node's release journal); null: nobody.</summary>
+    public IReleaseObserver? ReleaseObserver { get; init; }
 }
 
 /// <summary>Why a primary stopped.</summary>

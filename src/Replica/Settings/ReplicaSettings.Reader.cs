@@ -50,6 +50,13 @@ public sealed partial record ReplicaSettings
             return (int)value;
         }
 
+        /// <summary>A text that may be empty (or missing): null then.</summary>
+        public string? OptionalText(string key)
+        {
+            var value = Parse(key, "a text (or empty)", () => config.GetString(Path(key), ""));
+            return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        }
+
         public ReplicaConfigurationException Refuse(string key, string message, Exception? inner = null) => new(Path(key), message, inner);
 
         private T Parse<T>(string key, string expected, Func<T> read)

@@ -9,6 +9,11 @@ namespace FaultTolerant.Replica.Settings;
 /// <param name="SendQueueLimit">Bytes a primary may queue for one backup before resynchronising it instead.</param>
 public sealed record DataChannelSettings(string Hostname, int Port, long SendQueueLimit, TimeSpan ReconnectBackoffMin, TimeSpan ReconnectBackoffMax);
 
+/// <summary>The release journal's settings (<c>ft.replica.release-journal</c>); see <see cref="ReleaseJournal"/>.</summary>
+/// <param name="File">The journal file every primary of this node appends its release spans to.</param>
+/// <param name="Node">The name the journal's lines give this node.</param>
+public sealed record ReleaseJournalSettings(string File, string Node);
+
 /// <summary>
 /// Replication's settings, parsed once from the <c>ft.replica</c> section of an Akka configuration (falling
 /// back to the reference configuration, <c>hocon/replica.conf</c>, embedded in this assembly) and immutable.
@@ -27,6 +32,9 @@ public sealed partial record ReplicaSettings(
     TimeSpan AckTimeout,
     DataChannelSettings DataChannel)
 {
+    /// <summary><c>release-journal</c>: null (the default) keeps no journal.</summary>
+    public ReleaseJournalSettings? Journal { get; init; }
+
     /// <summary>The section every key lives under.</summary>
     public const string Section = "ft.replica";
 
@@ -65,7 +73,12 @@ public sealed partial record ReplicaSettings(
             reader.Boolean("lz4"),
             reader.PositiveDuration("recruit-timeout"),
             ackTimeout,
-            ReadDataChannel(reader));
+            ReadDataChannel(reader))
+        {
+            Journal = reader.OptionalText("release-journal.file") is { } file
+                ? new ReleaseJournalSettings(file, reader.OptionalText("release-journal.node") ?? $"pid-{Environment.ProcessId}")
+                : null,
+        };
     }
 
     /// <summary><paramref name="config"/> over the reference configuration.</summary>
@@ -73,8 +86,16 @@ public sealed partial record ReplicaSettings(
         config is null || config.IsEmpty || ReferenceEquals(config, Reference) ? Reference : config.WithFallback(Reference);
 
     /// <summary>The options of a primary for one guest, with this configuration's epochs, slice and encoding.</summary>
+    /// <exception cref="IOException">The release journal is configured and its file cannot be opened.</exception>
     public PrimaryOptions PrimaryOptionsFor(string guestName, ulong guestId, ulong generation) =>
-        new(guestName, guestId, generation) { Epochs = Epochs, Slice = RunSlice, CacheBytes = XorCacheBytes, Lz4 = Lz4 };
+        new(guestName, guestId, generation)
+        {
+            Epochs = Epochs,
+            Slice = RunSlice,
+            CacheBytes = XorCacheBytes,
+            Lz4 = Lz4,
+            ReleaseObserver = Journal is { } journal ? ReleaseJournal.Shared(journal.File, journal.Node) : null,
+        };
 
     private static DataChannelSettings ReadDataChannel(Reader reader)
     {

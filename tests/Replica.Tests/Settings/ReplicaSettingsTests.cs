@@ -153,6 +153,16 @@ public sealed class ReplicaSettingsTests
     }
 
     [Fact]
+    public void The_release_journal_is_off_by_default_and_names_the_node_it_is_given()
+    {
+        Assert.Null(ReplicaSettings.Default.Journal);
+        Assert.Null(ReplicaSettings.Default.PrimaryOptionsFor("g", 1, 1).ReleaseObserver);
+        var s = Parse("ft.replica.release-journal { file = \"/tmp/x/releases.jsonl\", node = worker-a }");
+        Assert.Equal(new ReleaseJournalSettings("/tmp/x/releases.jsonl", "worker-a"), s.Journal);
+        Assert.StartsWith("pid-", Parse("ft.replica.release-journal.file = r.jsonl").Journal!.Node);
+    }
+
+    [Fact]
     public void A_refusal_is_a_replica_exception()
     {
         Assert.IsAssignableFrom<ReplicaException>(Refused("ft.replica.run-slice = 0"));
