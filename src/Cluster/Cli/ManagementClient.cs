@@ -7,18 +7,27 @@ using FaultTolerant.Cluster.Node;
 namespace FaultTolerant.Cluster.Cli;
 
 /// <summary>A failed management request, said for people: no cluster there, a wrong token, a refusal.</summary>
-internal sealed class ManagementException(string message, int exitCode) : Exception(message)
+/// <param name="httpStatus">The endpoint's answer, when one came.</param>
+internal sealed class ManagementException(string message, int exitCode, int? httpStatus = null) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+
+    public int? HttpStatus { get; } = httpStatus;
 }
 
 /// <summary>The command line's side of a node's management endpoint (see <see cref="ManagementEndpoint"/>).</summary>
 internal sealed class ManagementClient(string node, string token) : IDisposable
 {
-    /// <summary>Exit codes: refused (nothing changed), cannot reach a cluster, usage.</summary>
+    /// <summary>Exit codes: refused or no such guest (nothing changed), cannot reach a cluster, usage (a wrong token too).</summary>
     public const int Refused = 1, Unreachable = 3, Usage = 2;
 
-    private readonly HttpClient _http = new() { BaseAddress = new Uri($"http://{node}/"), Timeout = TimeSpan.FromSeconds(30) };
+    // A node's answer may take a while (a start waits for the guest's primary and majority writes: up to the endpoint's
+    // 20 s); reaching one may not: an address where nothing answers at all (a host that is down) fails after 5 s, not 30.
+    private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) })
+    {
+        BaseAddress = new Uri($"http://{node}/"),
+        Timeout = TimeSpan.FromSeconds(30),
+    };
 
     public string Node { get; } = node;
 
@@ -50,9 +59,9 @@ internal sealed class ManagementClient(string node, string token) : IDisposable
         {
             throw new ManagementException($"no cluster node answers at {Node} ({e.InnerException?.Message ?? e.Message}); start one with `ft node`, or point --node (or FT_NODE) at one", Unreachable);
         }
-        catch (TaskCanceledException)
+        catch (TaskCanceledException e)
         {
-            throw new ManagementException($"the node at {Node} did not answer in time", Unreachable);
+            throw new ManagementException($"the node at {Node} did not answer in time ({e.InnerException?.Message ?? e.Message})", Unreachable);
         }
         using (response)
         {
@@ -68,12 +77,13 @@ internal sealed class ManagementClient(string node, string token) : IDisposable
             }
             if (response.IsSuccessStatusCode) return json;
             var error = json.TryGetProperty("error", out var e) ? e.GetString() : text;
-            throw (int)response.StatusCode switch
+            int status = (int)response.StatusCode;
+            throw status switch
             {
-                401 => new ManagementException($"{error} (give --token, FT_TOKEN or --token-file; a node keeps its token in DATA/management.token)", Usage),
-                409 => new ManagementException(error ?? "refused", Refused),
-                503 => new ManagementException(error ?? "unavailable", Unreachable),
-                _ => new ManagementException($"{(int)response.StatusCode}: {error}", Usage),
+                401 => new ManagementException($"{error} (give --token, FT_TOKEN or --token-file; a node keeps its token in DATA/management.token)", Usage, status),
+                404 or 409 => new ManagementException(error ?? "refused", Refused, status),
+                503 => new ManagementException(error ?? "unavailable", Unreachable, status),
+                _ => new ManagementException($"{status}: {error}", Usage, status),
             };
         }
     }

@@ -20,8 +20,8 @@ public sealed record StartGuestRequest(string Name, string Image, string[]? Args
 /// <remarks>
 /// <c>GET /v1/status</c>; <c>POST /v1/guests</c> (<see cref="StartGuestRequest"/>, the image base64);
 /// <c>DELETE /v1/guests/NAME</c>; <c>POST /v1/guests/NAME/failover</c>. Answers: 200 with the result, 401 without the
-/// token, 400 for a malformed request, 409 for a refused command (nothing changed), 503 when the coordinator does not
-/// answer in time.
+/// token, 400 for a malformed request, 404 for a guest that does not exist, 409 for a refused command (nothing changed),
+/// 503 when the coordinator does not answer in time.
 /// </remarks>
 public sealed class ManagementEndpoint(ActorRegistry registry, ClusterSettings settings, string token, Action<string> log) : BackgroundService
 {
@@ -102,7 +102,8 @@ public sealed class ManagementEndpoint(ActorRegistry registry, ClusterSettings s
                 {
                     return (400, new { error = $"malformed request: {e.Message}" });
                 }
-                if (start is null || string.IsNullOrEmpty(start.Name) || string.IsNullOrEmpty(start.Image)) return (400, new { error = "name and image are required" });
+                // An empty image is the coordinator's to refuse ("the image is empty"): "required" would say it was not given.
+                if (start is null || string.IsNullOrEmpty(start.Name) || start.Image is null) return (400, new { error = "name and image are required" });
                 byte[] image;
                 try
                 {
@@ -112,6 +113,9 @@ public sealed class ManagementEndpoint(ActorRegistry registry, ClusterSettings s
                 {
                     return (400, new { error = "image is not base64" });
                 }
+                // Refused here as the coordinator would: an image over a remoting frame would never reach a coordinator
+                // on another node, and the request would wait out the timeout for an answer that cannot come.
+                if (PlacementCoordinator.ImageSizeRefusal(image.Length) is { } size) return (409, new { error = size, guest = (GuestEntry?)null });
                 var ports = new List<PortMapping>();
                 foreach (var e in start.Expose ?? [])
                 {
@@ -142,7 +146,9 @@ public sealed class ManagementEndpoint(ActorRegistry registry, ClusterSettings s
         }
         return answer switch
         {
+            CommandResult { Ok: false, UnknownGuest: true } unknown => (404, new { error = unknown.Message }),
             CommandResult { Ok: false } refused => (409, new { error = refused.Message, guest = refused.Guest }),
+            CommandResult done => (200, new { ok = true, message = done.Message, guest = done.Guest }),
             _ => (200, answer),
         };
     }

@@ -69,7 +69,8 @@ public sealed record StopGuest(string Name) : IClusterMessage;
 public sealed record FailoverGuest(string Name) : IClusterMessage;
 
 /// <summary>The answer to a request: done, or refused with the reason and nothing changed.</summary>
-public sealed record CommandResult(bool Ok, string Message, GuestEntry? Guest) : IClusterMessage;
+/// <param name="UnknownGuest">Refused because no guest has the name (the management endpoint answers 404, not 409).</param>
+public sealed record CommandResult(bool Ok, string Message, GuestEntry? Guest, bool UnknownGuest = false) : IClusterMessage;
 
 /// <summary>Asks the coordinator for nodes and guests, with each primary's live figures.</summary>
 public sealed record GetClusterStatus : IClusterMessage

@@ -66,14 +66,22 @@ public sealed partial class PlacementCoordinator
         sender.Tell(new CommandResult(true, $"guest {start.Name} started: primary {primary.Address}, backups [{string.Join(", ", entry.Backups)}]", entry));
     }
 
+    /// <summary>
+    /// Why an image of <paramref name="length"/> bytes is refused, or null. The management endpoint asks this too, before
+    /// handing the image to a coordinator on another node: remoting drops a message over its frame size unanswered.
+    /// </summary>
+    public static string? ImageSizeRefusal(int length) =>
+        length == 0 ? "the image is empty"
+        : length > MaxImageBytes ? $"the image is {length} bytes; at most {MaxImageBytes} are accepted"
+        : null;
+
     /// <summary>Why a start request cannot be done, or null. Checked before anything changes.</summary>
     private string? Refusal(StartGuest start)
     {
         if (!HasMajority()) return "the coordinator does not see a majority of the cluster; it decides nothing until it does";
         if (!GuestName.IsMatch(start.Name)) return $"'{start.Name}' is not a guest name: 1-40 lower-case letters, digits and dashes, starting with a letter or digit";
         if (_table.ContainsKey(start.Name)) return $"a guest named {start.Name} already exists";
-        if (start.Image.Length == 0) return "the image is empty";
-        if (start.Image.Length > MaxImageBytes) return $"the image is {start.Image.Length} bytes; at most {MaxImageBytes} are accepted";
+        if (ImageSizeRefusal(start.Image.Length) is { } size) return size;
         try
         {
             // The loader's checks, before anything is placed: a bad image is refused here, with the loader's reason.
@@ -139,7 +147,7 @@ public sealed partial class PlacementCoordinator
         var sender = Sender;
         if (!_table.TryGetValue(stop.Name, out var entry))
         {
-            sender.Tell(new CommandResult(false, $"no guest named {stop.Name}", null));
+            sender.Tell(new CommandResult(false, $"no guest named {stop.Name}", null, UnknownGuest: true));
             return;
         }
         if (!HasMajority())
@@ -169,7 +177,7 @@ public sealed partial class PlacementCoordinator
         var sender = Sender;
         if (!_table.TryGetValue(request.Name, out var entry))
         {
-            sender.Tell(new CommandResult(false, $"no guest named {request.Name}", null));
+            sender.Tell(new CommandResult(false, $"no guest named {request.Name}", null, UnknownGuest: true));
             return;
         }
         if (entry.Backups.Length == 0)
