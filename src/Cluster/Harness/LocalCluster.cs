@@ -96,6 +96,39 @@ internal sealed class LocalCluster : IAsyncDisposable
         return Launch(node.Spec);
     }
 
+    /// <summary>
+    /// Starts a killed node again, joining through <paramref name="joinThrough"/> rather than its own seed. Needed for the
+    /// seed itself (the first witness): a node whose only seed is its own address joins itself at once, and would form a
+    /// new cluster of one instead of rejoining this one.
+    /// </summary>
+    public NodeProcess Restart(NodeProcess node, NodeProcess joinThrough)
+    {
+        node.Kill();
+        return Launch(node.Spec with { Seed = joinThrough.Port });
+    }
+
+    /// <summary>Until something accepts TCP connections at <paramref name="endpoint"/> (a gateway listens once its node has seen the guest table).</summary>
+    /// <exception cref="ClusterHarnessException">Nothing accepted within <paramref name="patience"/> (default 30 s).</exception>
+    public static async Task WaitForPort(IPEndPoint endpoint, CancellationToken cancellation, TimeSpan? patience = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var limit = patience ?? TimeSpan.FromSeconds(30);
+        while (clock.Elapsed < limit)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(endpoint.Address, endpoint.Port, cancellation);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50, cancellation);
+            }
+        }
+        throw new ClusterHarnessException($"nothing accepted connections at {endpoint} within {limit.TotalSeconds:0} s");
+    }
+
     public NodeProcess ByAddress(string akkaAddress) => Nodes.First(n => n.AkkaAddress == akkaAddress);
 
     /// <summary>A management client of a node that runs (the witness unless told otherwise).</summary>

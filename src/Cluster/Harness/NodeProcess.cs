@@ -18,7 +18,7 @@ internal sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
-    private readonly StreamWriter? _log;
+    private StreamWriter? _log;
 
     private NodeProcess(NodeSpec spec, Process process, StreamWriter? log)
     {
@@ -107,18 +107,33 @@ internal sealed class NodeProcess : IDisposable
     }
 
     /// <summary>SIGKILL: the process and its sockets vanish at once, as when its host dies.</summary>
+    /// <remarks>
+    /// Its log file is closed once it is gone: a restarted node appends to the same file through a new writer, and a
+    /// second writer at its own, older position would overwrite the new incarnation's lines.
+    /// </remarks>
     public void Kill()
     {
+        bool killed = false;
         try
         {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                killed = true;
+            }
+            // The untimed wait also drains what the process printed before it died.
+            if (_process.WaitForExit(5000)) _process.WaitForExit();
         }
         catch (InvalidOperationException)
         {
             // Already gone.
         }
-        Keep("--- SIGKILL");
+        if (killed) Keep("--- SIGKILL");
+        lock (_tail)
+        {
+            _log?.Dispose();
+            _log = null;
+        }
     }
 
     /// <summary>SIGSTOP: the process is frozen (sockets open, nothing answered), as a long GC pause or a stalled VM.</summary>
@@ -145,7 +160,6 @@ internal sealed class NodeProcess : IDisposable
     {
         Kill();
         _process.Dispose();
-        lock (_tail) _log?.Dispose();
     }
 
     private static class Native
