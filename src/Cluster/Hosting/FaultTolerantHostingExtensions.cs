@@ -32,15 +32,14 @@ public static class FaultTolerantHostingExtensions
     /// <exception cref="ConfigurationException">The options' HOCON or file cannot be read or parsed.</exception>
     /// <exception cref="ClusterConfigurationException">An <c>ft.cluster</c> value is wrong.</exception>
     /// <exception cref="ReplicaConfigurationException">An <c>ft.replica</c> value is wrong.</exception>
+    /// <exception cref="FormatException">A seed is neither HOST:PORT nor an Akka address.</exception>
     public static AkkaConfigurationBuilder WithFaultTolerantNode(this AkkaConfigurationBuilder builder, FaultTolerantNodeOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         // Refused here rather than halfway through the actor system's start. The service's own HOCON can still make a
         // value wrong; that is refused, with the same message, when the node starts.
-        var effective = NodeConfiguration.Effective(options);
-        _ = ClusterSettings.Create(effective);
-        _ = ReplicaSettings.Create(effective);
+        NodeConfiguration.Validate(options);
 
         builder.AddHocon(NodeConfiguration.Overrides(options), HoconAddMode.Prepend);
         builder.AddHocon(NodeConfiguration.Reference, HoconAddMode.Append);

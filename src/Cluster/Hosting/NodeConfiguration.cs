@@ -1,4 +1,5 @@
 using System.Globalization;
+using Akka.Actor;
 using Akka.Configuration;
 using FaultTolerant.Cluster.Node;
 using FaultTolerant.Replica.Settings;
@@ -39,6 +40,34 @@ internal static class NodeConfiguration
 
     /// <summary>The overrides over the references: what the node runs with when the service adds no HOCON of its own.</summary>
     public static Config Effective(FaultTolerantNodeOptions options) => Overrides(options).WithFallback(Reference);
+
+    /// <summary>
+    /// Refuses what the options get wrong before anything starts: the configuration they make (without the service's own
+    /// HOCON, which can still make a value wrong when the node starts) and the seeds.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A HOCON text or file cannot be read or parsed.</exception>
+    /// <exception cref="ClusterConfigurationException">An <c>ft.cluster</c> value is wrong.</exception>
+    /// <exception cref="ReplicaConfigurationException">An <c>ft.replica</c> value is wrong.</exception>
+    /// <exception cref="FormatException">A seed is neither HOST:PORT nor an Akka address.</exception>
+    public static void Validate(FaultTolerantNodeOptions options)
+    {
+        var effective = Effective(options);
+        _ = ClusterSettings.Create(effective);
+        _ = ReplicaSettings.Create(effective);
+        foreach (var seed in options.Seeds)
+        {
+            Address address;
+            try
+            {
+                address = Address.Parse(SeedAddress(seed, "ft"));
+            }
+            catch (UriFormatException e)
+            {
+                throw new FormatException($"seed '{seed}': expected HOST:PORT or an Akka address ({e.Message})", e);
+            }
+            if (address.Port is null or <= 0) throw new FormatException($"seed '{seed}': expected HOST:PORT or an Akka address with a port");
+        }
+    }
 
     /// <summary>A seed given as HOST:PORT means the node at that address in an actor system of that name; a full Akka address is taken as is.</summary>
     public static string SeedAddress(string seed, string systemName) =>

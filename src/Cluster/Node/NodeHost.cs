@@ -58,13 +58,12 @@ public static class NodeHost
     /// <exception cref="ConfigurationException">The file cannot be read or parsed.</exception>
     /// <exception cref="ClusterConfigurationException">An <c>ft.cluster</c> value is wrong.</exception>
     /// <exception cref="ReplicaConfigurationException">An <c>ft.replica</c> value is wrong.</exception>
+    /// <exception cref="FormatException">A seed is neither HOST:PORT nor an Akka address.</exception>
     public static IHost Build(NodeOptions options, Action<string>? log = null)
     {
         var node = ToHosting(options, log ?? Console.Error.WriteLine);
         // Checked now, so that a wrong flag or file is refused before anything starts (ft node exits 2 with the reason).
-        var config = NodeConfiguration.Effective(node);
-        _ = ClusterSettings.Create(config);
-        _ = ReplicaSettings.Create(config);
+        NodeConfiguration.Validate(node);
 
         var builder = Host.CreateApplicationBuilder();
         builder.Services.RemoveAll<Microsoft.Extensions.Logging.ILoggerProvider>();

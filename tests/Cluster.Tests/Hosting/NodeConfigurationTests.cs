@@ -75,6 +75,13 @@ public sealed class NodeConfigurationTests
         Assert.Throws<ConfigurationException>(() => NodeHost.BuildConfig(new NodeOptions { ConfigFile = "/no/such/file.conf" }));
     }
 
+    [Theory]
+    [InlineData("not a seed")]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.1:port")]
+    public void A_seed_that_is_no_address_is_refused_before_anything_starts(string seed) =>
+        Assert.Throws<FormatException>(() => NodeConfiguration.Validate(new FaultTolerantNodeOptions { Seeds = [seed] }));
+
     [Fact]
     public void An_exposure_is_guest_port_colon_cluster_port()
     {
