@@ -11,7 +11,21 @@ namespace FaultTolerant.Cluster.Harness;
 /// <param name="Workers">Worker nodes; their gateways listen on 127.0.0.2, 127.0.0.3, ...</param>
 /// <param name="Witnesses">Witness nodes (vote, host the coordinator, run no guests); the first is started first.</param>
 /// <param name="LogDirectory">Where each node's time-stamped log goes (NAME.log); null: nowhere.</param>
-internal sealed record LocalClusterOptions(int Workers = 2, int Witnesses = 1, string? LogDirectory = null);
+internal sealed record LocalClusterOptions(int Workers = 2, int Witnesses = 1, string? LogDirectory = null)
+{
+    /// <summary>
+    /// Where each node runs, in start order (witnesses first, then workers): its own address for everything it listens on
+    /// (Akka, ingress, data channel, management, gateways) and the command it is started under (a network namespace, for
+    /// the chaos campaign). Null: every node on loopback, gateways on 127.0.0.2, 127.0.0.3, ...
+    /// </summary>
+    public IReadOnlyList<NodePlacement>? Placements { get; init; }
+
+    /// <summary>More configuration for a node (HOCON, given with --config), e.g. its release journal; null: none.</summary>
+    public Func<NodeSpec, string?>? NodeHocon { get; init; }
+}
+
+/// <summary>Where one node of a local cluster runs: its address, and the command that starts it there (e.g. <c>ip netns exec NS</c>).</summary>
+internal sealed record NodePlacement(string Address, IReadOnlyList<string> LaunchPrefix);
 
 /// <summary>
 /// A cluster of <c>ft node</c> processes on this machine, for the demo, the failover benchmark, the chaos campaign and
@@ -58,6 +72,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             var specs = new List<NodeSpec>();
             for (int i = 0; i < options.Witnesses; i++) specs.Add(cluster.Spec(i == 0 ? "witness" : $"witness-{i + 1}", "witness", ports[next++], seed, "127.0.0.1"));
             for (int i = 0; i < options.Workers; i++) specs.Add(cluster.Spec($"worker-{(char)('a' + i)}", "worker", ports[next++], seed, $"127.0.0.{i + 2}"));
+            specs = [.. specs.Select(cluster.Placed)];
             // The seed first, alone, until it answers: the others join it.
             var first = cluster.Launch(specs[0]);
             await cluster.WaitForEndpoint(first, cancellation);
@@ -78,6 +93,26 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     private NodeSpec Spec(string name, string role, int port, int seed, string gateway) =>
         new(name, role, port, seed, gateway, Path.Combine(Root, name), Token, Options.LogDirectory is { } logs ? Path.Combine(logs, $"{name}.log") : null);
+
+    /// <summary>The spec moved to its placement (the i-th in start order), with the node's extra configuration.</summary>
+    private NodeSpec Placed(NodeSpec spec, int index)
+    {
+        if (Options.Placements is { } placements)
+        {
+            if (placements.Count <= index) throw new ArgumentException($"{placements.Count} placements for more nodes", nameof(spec));
+            var at = placements[index].Address;
+            spec = spec with
+            {
+                Hostname = at,
+                GatewayAddress = at,
+                SeedHostname = placements[0].Address,
+                LaunchPrefix = placements[index].LaunchPrefix,
+                Hocon = $"ft.cluster.ingress.hostname = \"{at}\"\nft.cluster.management.hostname = \"{at}\"\nft.replica.data-channel.hostname = \"{at}\"\n",
+            };
+        }
+        if (Options.NodeHocon?.Invoke(spec) is { } more) spec = spec with { Hocon = spec.Hocon + more };
+        return spec;
+    }
 
     private NodeProcess Launch(NodeSpec spec)
     {
@@ -104,7 +139,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     public NodeProcess Restart(NodeProcess node, NodeProcess joinThrough)
     {
         node.Kill();
-        return Launch(node.Spec with { Seed = joinThrough.Port });
+        return Launch(node.Spec with { Seed = joinThrough.Port, SeedHostname = joinThrough.Spec.Hostname });
     }
 
     /// <summary>Until something accepts TCP connections at <paramref name="endpoint"/> (a gateway listens once its node has seen the guest table).</summary>
@@ -132,7 +167,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     public NodeProcess ByAddress(string akkaAddress) => Nodes.First(n => n.AkkaAddress == akkaAddress);
 
     /// <summary>A management client of a node that runs (the witness unless told otherwise).</summary>
-    public ManagementClient Client(NodeProcess? via = null) => new($"127.0.0.1:{(via ?? Witness).ManagementPort}", Token);
+    public ManagementClient Client(NodeProcess? via = null) => new($"{(via ?? Witness).Spec.Hostname}:{(via ?? Witness).ManagementPort}", Token);
 
     /// <summary>Asks the first live, unpaused node in <paramref name="order"/> (all nodes by default) for the cluster's status.</summary>
     public async Task<JsonElement> StatusAsync(IEnumerable<NodeProcess>? order = null)
@@ -190,7 +225,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, node.ManagementPort, cancellation);
+                await probe.ConnectAsync(IPAddress.Parse(node.Spec.Hostname), node.ManagementPort, cancellation);
                 return;
             }
             catch (SocketException)

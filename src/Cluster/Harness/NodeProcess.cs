@@ -11,7 +11,23 @@ namespace FaultTolerant.Cluster.Harness;
 /// <param name="DataDirectory">The node's data directory (kept across a restart).</param>
 /// <param name="Token">The cluster's management token.</param>
 /// <param name="LogFile">Every line the node prints, time-stamped, is appended here; null: only the last lines are kept.</param>
-internal sealed record NodeSpec(string Name, string Role, int Port, int Seed, string GatewayAddress, string DataDirectory, string Token, string? LogFile);
+internal sealed record NodeSpec(string Name, string Role, int Port, int Seed, string GatewayAddress, string DataDirectory, string Token, string? LogFile)
+{
+    /// <summary>The node's own address: Akka's hostname, and where management listens (127.0.0.1: on loopback).</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>The seed node's address (with <see cref="Seed"/>, its port).</summary>
+    public string SeedHostname { get; init; } = "127.0.0.1";
+
+    /// <summary>
+    /// A command the node is started under, such as <c>ip netns exec NS</c> (empty: none). It must exec the node, so that
+    /// the process started is the node itself and its signals (SIGKILL, SIGSTOP) reach the node.
+    /// </summary>
+    public IReadOnlyList<string> LaunchPrefix { get; init; } = [];
+
+    /// <summary>HOCON written to DATA/node.conf and given to the node with <c>--config</c>; null: none.</summary>
+    public string? Hocon { get; init; }
+}
 
 /// <summary>One <c>ft node</c> child process: started, signalled (SIGKILL, SIGSTOP, SIGCONT) and watched.</summary>
 internal sealed class NodeProcess : IDisposable
@@ -37,11 +53,19 @@ internal sealed class NodeProcess : IDisposable
 
     public string GatewayAddress => Spec.GatewayAddress;
 
-    public string AkkaAddress => $"akka.tcp://ft@127.0.0.1:{Spec.Port}";
+    public string AkkaAddress => $"akka.tcp://ft@{Spec.Hostname}:{Spec.Port}";
 
     public int Pid => _process.Id;
 
     public bool Exited => _process.HasExited;
+
+    /// <summary>
+    /// Whether this process (this incarnation) has said it is registered with the coordinator: it has joined the cluster
+    /// and reached the coordinator. A status alone cannot tell: the previous incarnation had the same address.
+    /// </summary>
+    public bool Registered => _registered;
+
+    private volatile bool _registered;
 
     /// <summary>Whether it is stopped by SIGSTOP (and not yet continued).</summary>
     public bool Paused { get; private set; }
@@ -49,12 +73,26 @@ internal sealed class NodeProcess : IDisposable
     public static NodeProcess Start(NodeSpec spec)
     {
         var (file, prefix) = Self();
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in prefix) info.ArgumentList.Add(a);
-        foreach (var a in new[] { "node", "--role", spec.Role, "--port", $"{spec.Port}", "--seed", $"127.0.0.1:{spec.Seed}", "--data", spec.DataDirectory,
+        string[] command = [.. spec.LaunchPrefix, file, .. prefix];
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "node", "--role", spec.Role, "--port", $"{spec.Port}", "--seed", $"{spec.SeedHostname}:{spec.Seed}", "--data", spec.DataDirectory,
                      "--gateway-address", spec.GatewayAddress, "--token", spec.Token })
         {
             info.ArgumentList.Add(a);
+        }
+        if (spec.Hostname != "127.0.0.1")
+        {
+            info.ArgumentList.Add("--hostname");
+            info.ArgumentList.Add(spec.Hostname);
+        }
+        if (spec.Hocon is { } hocon)
+        {
+            Directory.CreateDirectory(spec.DataDirectory);
+            var config = Path.Combine(spec.DataDirectory, "node.conf");
+            File.WriteAllText(config, hocon);
+            info.ArgumentList.Add("--config");
+            info.ArgumentList.Add(config);
         }
         StreamWriter? log = null;
         if (spec.LogFile is { } path)
@@ -86,6 +124,7 @@ internal sealed class NodeProcess : IDisposable
     private void Keep(string? line)
     {
         if (line is null) return;
+        if (!_registered && line.Contains("registered with the coordinator", StringComparison.Ordinal)) _registered = true;
         lock (_tail)
         {
             _tail.Enqueue(line);
