@@ -24,10 +24,11 @@ namespace FaultTolerant.Cluster.Hosting;
 public static class FaultTolerantHostingExtensions
 {
     /// <summary>
-    /// Makes this actor system a cluster node: the reference configuration behind the service's HOCON and the options'
-    /// overrides in front of it, the placement coordinator singleton and its proxy, and, once the actor system runs,
-    /// the node agent, the ingress listener, the gateways (workers), the management endpoint and the join of
-    /// <see cref="FaultTolerantNodeOptions.Seeds"/>. Everything it starts stops with the actor system's coordinated shutdown.
+    /// Makes this actor system a cluster node: the reference configuration (hocon/cluster.conf) behind all of the
+    /// service's HOCON, the options' overrides in front of the HOCON added before this call (HOCON added after it wins),
+    /// the placement coordinator singleton and its proxy, and, once the actor system runs, the node agent, the ingress
+    /// listener, the gateways (workers), the management endpoint and the join of <see cref="FaultTolerantNodeOptions.Seeds"/>.
+    /// Everything it starts stops with the actor system's coordinated shutdown.
     /// </summary>
     /// <exception cref="ConfigurationException">The options' HOCON or file cannot be read or parsed.</exception>
     /// <exception cref="ClusterConfigurationException">An <c>ft.cluster</c> value is wrong.</exception>
@@ -41,7 +42,7 @@ public static class FaultTolerantHostingExtensions
         // value wrong; that is refused, with the same message, when the node starts.
         NodeConfiguration.Validate(options);
 
-        builder.AddHocon(NodeConfiguration.Overrides(options), HoconAddMode.Prepend);
+        builder.AddHocon(NodeConfiguration.Front(options), HoconAddMode.Prepend);
         builder.AddHocon(NodeConfiguration.Reference, HoconAddMode.Append);
         builder.WithSingleton<PlacementCoordinator>("coordinator", (system, _, _) => PlacementCoordinator.Props(NodeRuntime.Coordinator(system)),
             new ClusterSingletonOptions(), createProxyToo: true);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using FaultTolerant.Cluster.Hosting;
 using FaultTolerant.Cluster.Node;
@@ -24,6 +25,7 @@ public sealed class HostingCompositionTests
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddProtectedGuests();
         builder.Services.AddAkka("orders", akka => akka
+            .WithClustering()
             .AddHocon("akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s\nakka.remote.dot-netty.tcp.port = 1", HoconAddMode.Prepend)
             .WithActors((system, registry) => registry.Register<Echo>(system.ActorOf(Akka.Actor.Props.Create(() => new Echo()), "echo")))
             .WithFaultTolerantNode(new FaultTolerantNodeOptions { Role = NodeRole.Witness, Port = port, Management = false }));
@@ -39,6 +41,11 @@ public sealed class HostingCompositionTests
             Assert.Equal(port, system.Settings.Config.GetInt("akka.remote.dot-netty.tcp.port"));
             Assert.Equal(NodeHost.Reference.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"),
                 system.Settings.Config.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"));
+            // WithClustering appended Akka's defaults before the node: the node's intervals still hold.
+            foreach (var key in new[] { "akka.cluster.distributed-data.notify-subscribers-interval", "akka.cluster.singleton.hand-over-retry-interval" })
+            {
+                Assert.Equal(NodeHost.Reference.GetTimeSpan(key), system.Settings.Config.GetTimeSpan(key));
+            }
             Assert.Equal("hello", await registry.Get<Echo>().Ask<string>("hello", TimeSpan.FromSeconds(5)));
             Assert.True(registry.TryGet<NodeAgent>(out _));
             Assert.True(registry.TryGet<PlacementCoordinator>(out _));
