@@ -12,10 +12,11 @@ public static class ServiceHost
 {
     public static IHost Build(string[] args)
     {
-        // appsettings.json sits next to the assembly; the guest's image path is taken from the working directory.
+        // appsettings.json sits next to the assembly, wherever the service is started from.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var node = builder.Configuration.GetSection("Node").Get<FaultTolerantNodeOptions>() ?? new FaultTolerantNodeOptions();
-        var guest = builder.Configuration.GetSection("Guest").Get<GuestSettings>() ?? new GuestSettings();
+        var settings = builder.Configuration.GetSection("Guest").Get<GuestSettings>() ?? new GuestSettings();
+        var guest = ProtectedGuest.FromFile(settings.Name, Locate(settings.Image), settings.Replicas, settings.Expose, settings.Args);
 
         builder.Services.AddProtectedGuests();
         builder.Services.AddHostedService<GuestWatcher>();
@@ -27,9 +28,24 @@ public static class ServiceHost
                 loggers.AddLoggerFactory();
             })
             .WithFaultTolerantNode(node)
-            .WithProtectedGuest(guest.Name, guest.Image, guest.Replicas, guest.Expose, guest.Args));
+            .WithProtectedGuest(guest));
         // The service's own actors go on the same builder: .WithActors((system, registry) => ...).
         return builder.Build();
+    }
+
+    /// <summary>
+    /// A relative path is looked for from the working directory upwards, so that guests/bin/miniredis.elf is found from
+    /// the repository root and from the sample's own directory (where <c>dotnet run --project</c> starts it) alike.
+    /// </summary>
+    private static string Locate(string path)
+    {
+        if (Path.IsPathRooted(path)) return path;
+        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, path);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return path;
     }
 
     /// <summary>The "Guest" section: what to run protected.</summary>
