@@ -124,11 +124,21 @@ internal sealed class LocalCluster : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Starts a killed node again: same name, port, gateway address and data directory (a new incarnation).</summary>
+    /// <summary>
+    /// Starts a killed node again: same name, port, gateway address and data directory (a new incarnation). It joins
+    /// through every other live member (its own seed first, unless that is itself: a node whose first seed is its own
+    /// address may form a cluster of its own), so one member still holding remoting state for the dead incarnation
+    /// cannot keep it out.
+    /// </summary>
     public NodeProcess Restart(NodeProcess node)
     {
         node.Kill();
-        return Launch(node.Spec);
+        var others = Nodes.Where(n => n.Name != node.Name && !n.Exited && !n.Paused).ToList();
+        var spec = node.Spec;
+        bool selfSeeded = spec.Seed == spec.Port && spec.SeedHostname == spec.Hostname;
+        if (selfSeeded && others.Count > 0) spec = spec with { Seed = others[0].Port, SeedHostname = others[0].Spec.Hostname };
+        var more = others.Where(n => !(n.Port == spec.Seed && n.Spec.Hostname == spec.SeedHostname)).Select(n => $"{n.Spec.Hostname}:{n.Port}").ToList();
+        return Launch(spec with { MoreSeeds = more });
     }
 
     /// <summary>

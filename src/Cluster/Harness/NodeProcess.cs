@@ -20,6 +20,12 @@ internal sealed record NodeSpec(string Name, string Role, int Port, int Seed, st
     public string SeedHostname { get; init; } = "127.0.0.1";
 
     /// <summary>
+    /// More seeds (host:port), tried alongside the first: a restarted node joins through whichever answers first, so one
+    /// member whose remoting still holds the dead incarnation's state cannot keep it out.
+    /// </summary>
+    public IReadOnlyList<string> MoreSeeds { get; init; } = [];
+
+    /// <summary>
     /// A command the node is started under, such as <c>ip netns exec NS</c> (empty: none). It must exec the node, so that
     /// the process started is the node itself and its signals (SIGKILL, SIGSTOP) reach the node.
     /// </summary>
@@ -65,7 +71,14 @@ internal sealed class NodeProcess : IDisposable
     /// </summary>
     public bool Registered => _registered;
 
+    /// <summary>
+    /// Whether this incarnation was admitted to the cluster (Akka's "Welcome from", or it formed the cluster): with its
+    /// address Up in the status, it is this incarnation that is Up (an old one is removed before a new one may join).
+    /// </summary>
+    public bool Joined => _joined;
+
     private volatile bool _registered;
+    private volatile bool _joined;
 
     /// <summary>Whether it is stopped by SIGSTOP (and not yet continued).</summary>
     public bool Paused { get; private set; }
@@ -80,6 +93,11 @@ internal sealed class NodeProcess : IDisposable
                      "--gateway-address", spec.GatewayAddress, "--token", spec.Token })
         {
             info.ArgumentList.Add(a);
+        }
+        foreach (var seed in spec.MoreSeeds)
+        {
+            info.ArgumentList.Add("--seed");
+            info.ArgumentList.Add(seed);
         }
         if (spec.Hostname != "127.0.0.1")
         {
@@ -125,6 +143,7 @@ internal sealed class NodeProcess : IDisposable
     {
         if (line is null) return;
         if (!_registered && line.Contains("registered with the coordinator", StringComparison.Ordinal)) _registered = true;
+        if (!_joined && (line.Contains("- Welcome from [", StringComparison.Ordinal) || line.Contains("is JOINING itself", StringComparison.Ordinal))) _joined = true;
         lock (_tail)
         {
             _tail.Enqueue(line);
