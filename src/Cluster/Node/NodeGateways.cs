@@ -160,7 +160,10 @@ public sealed class NodeGateways(string node, IPAddress address, Action<string> 
                 {
                     break;
                 }
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromMilliseconds(500).Ticks));
+                // Capped at 100 ms: right after a failover the promoted primary attaches to its ingress a moment after the
+                // table names it, and a longer sleep here is time every client of this gateway waits. A refused connect
+                // on a LAN costs next to nothing.
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks));
             }
         }
         if (current is not null) await current.DisposeAsync();

@@ -58,6 +58,17 @@ public sealed partial class PlacementCoordinator
         await DropBackups(entry, [silent.BackupId], $"backup {silent.BackupId} acknowledged nothing for {silent.Silence.TotalSeconds:0.0} s");
     }
 
+    /// <summary>
+    /// A backup the table names for the current generation refused to host, or never answered: the primary goes on
+    /// without it (re-protection abandoned), so the row must say so — drop it; re-protection chooses again.
+    /// </summary>
+    private async Task OnBackupRefused(BackupRefused refused)
+    {
+        _log.Warning("guest {0} generation {1}: backup {2} refused: {3}", refused.Guest, refused.Generation, refused.BackupId, refused.Reason);
+        if (!_table.TryGetValue(refused.Guest, out var entry) || entry.Generation != refused.Generation || !entry.Backups.Contains(refused.BackupId)) return;
+        await DropBackups(entry, [refused.BackupId], $"backup {refused.BackupId} could not be recruited: {refused.Reason}");
+    }
+
     private async Task OnPrimaryStopped(PrimaryStopped stopped)
     {
         if (!_table.TryGetValue(stopped.Guest, out var entry) || entry.Generation != stopped.Generation) return;

@@ -120,8 +120,12 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
         ReceiveAsync<ClusterEvent.UnreachableMember>(u => OnNodeLost(u.Member.Address.ToString(), "unreachable"));
         ReceiveAsync<ClusterEvent.MemberRemoved>(r =>
         {
-            _suspects.Remove(r.Member.Address.ToString());
-            return OnNodeLost(r.Member.Address.ToString(), "removed from the cluster");
+            var address = r.Member.Address.ToString();
+            _suspects.Remove(address);
+            // Its registration names actors of that incarnation: a node restarted on the same address registers anew,
+            // and until it has, it is not a place for anything (a backup recruited through the old refs never answers).
+            _nodes.Remove(address);
+            return OnNodeLost(address, "removed from the cluster");
         });
         Receive<ClusterEvent.ReachableMember>(_ => Self.Tell(Reconcile.Instance));
         Receive<ClusterEvent.MemberUp>(_ => Self.Tell(Reconcile.Instance));
@@ -130,7 +134,7 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
         ReceiveAsync<BackupSilent>(OnBackupSilent);
         ReceiveAsync<PrimaryStopped>(OnPrimaryStopped);
         ReceiveAsync<PrimaryStarted>(OnPrimaryStarted);
-        Receive<BackupRefused>(r => _log.Warning("guest {0} generation {1}: backup {2} refused: {3}", r.Guest, r.Generation, r.BackupId, r.Reason));
+        ReceiveAsync<BackupRefused>(OnBackupRefused);
         ReceiveAsync<Reconcile>(_ => OnReconcile());
     }
 

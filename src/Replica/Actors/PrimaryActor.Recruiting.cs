@@ -57,7 +57,13 @@ public sealed partial class PrimaryActor
     private void OnRecruitTimeout(RecruitTimeout timeout)
     {
         if (_recruiting is not { } r || r.Generation != timeout.Generation) return;
-        RecruitFailed(r.Generation, $"no answer within {_setup.Settings.RecruitTimeout.TotalSeconds:0.###} s from {string.Join(", ", r.Pending.Keys)}", null);
+        string reason = $"no answer within {_setup.Settings.RecruitTimeout.TotalSeconds:0.###} s from {string.Join(", ", r.Pending.Keys)}";
+        // The observer chose these backups and, unless told, believes the generation is protected by them.
+        foreach (var silent in r.Pending.Keys)
+        {
+            _setup.Observer?.Tell(new BackupRefused(Guest, r.Generation, silent.Address.ToString(), $"no answer to HostBackup within {_setup.Settings.RecruitTimeout.TotalSeconds:0.###} s"));
+        }
+        RecruitFailed(r.Generation, reason, null);
     }
 
     private void RecruitmentComplete()

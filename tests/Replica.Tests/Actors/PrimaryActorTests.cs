@@ -44,6 +44,10 @@ public sealed class PrimaryActorTests(ITestOutputHelper output)
 
         var ask = await host.ExpectMsgAsync<HostBackup>(Patience);
         Assert.Equal(("miniredis", 7UL, 1UL, primary), (ask.Guest, ask.GuestId, ask.Generation, ask.Primary));
+        // The observer (which chose the backup) hears which backup never answered, then that the primary stopped.
+        var silent = await observer.ExpectMsgAsync<BackupRefused>(Patience);
+        Assert.Equal((1UL, host.Ref.Path.Address.ToString()), (silent.Generation, silent.BackupId));
+        Assert.Contains("no answer", silent.Reason);
         var stopped = await observer.ExpectMsgAsync<PrimaryStopped>(Patience);
         Assert.Null(stopped.End);
         Assert.Contains("no answer", stopped.Reason);
