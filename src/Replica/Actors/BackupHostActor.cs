@@ -5,6 +5,7 @@ using FaultTolerant.Guest;
 using FaultTolerant.Guest.State;
 using FaultTolerant.Replica.Backup;
 using FaultTolerant.Replica.Channel;
+using FaultTolerant.Replica.Primary;
 using FaultTolerant.Replica.Settings;
 
 namespace FaultTolerant.Replica.Actors;
@@ -170,6 +171,7 @@ public sealed partial class BackupHostActor : UntypedActor
         ulong committed = hosted.Replica.CommittedEpoch;
         _hosted[promote.Guest] = hosted with { Promoted = true };
         _log.Info("guest {0} generation {1} epoch {2}: backup -> promoted: resuming the committed state as primary", promote.Guest, promote.Generation, committed);
+        JournalPromotion(promote.Guest, promote.Generation, hosted.HostedGeneration, committed);
         var setup = new PrimaryActorSetup(promote.Guest, hosted.GuestId, promote.Generation, guest, [], _setup.Gateway, _setup.Settings, _setup.Observer);
         var name = $"primary-{promote.Guest}";
         // The name is for people reading paths; a predecessor still stopping under it gets the new one a generated name.
@@ -177,6 +179,20 @@ public sealed partial class BackupHostActor : UntypedActor
         Context.Watch(primary);
         _primaries[promote.Guest] = primary;
         Sender.Tell(new Promoted(promote.Guest, promote.Generation, committed, primary));
+    }
+
+    /// <summary>The node's release journal (when configured) records the promotion next to the releases that follow it.</summary>
+    private void JournalPromotion(string guest, ulong generation, ulong fromGeneration, ulong committed)
+    {
+        if (_setup.Settings.Journal is not { } journal) return;
+        try
+        {
+            ReleaseJournal.Shared(journal.File, journal.Node).Promoted(guest, generation, fromGeneration, committed);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Warning("guest {0} generation {1}: the release journal {2} cannot be written: {3}", guest, generation, journal.File, e.Message);
+        }
     }
 
     private void OnRunPrimary(PrimaryActorSetup setup)

@@ -16,4 +16,12 @@ public interface IReleaseObserver
 
     /// <summary>That primary stopped (its guest ended, it was fenced or stopped): it releases nothing more.</summary>
     void Ended(string guest, ulong generation);
+
+    /// <summary>
+    /// A backup of <paramref name="fromGeneration"/> on this node was promoted to primary of <paramref name="generation"/>,
+    /// resuming the state it committed at <paramref name="committedEpoch"/> (in the old primary's numbering of epochs).
+    /// </summary>
+    void Promoted(string guest, ulong generation, ulong fromGeneration, ulong committedEpoch)
+    {
+    }
 }

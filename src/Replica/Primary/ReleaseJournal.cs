@@ -9,6 +9,13 @@ namespace FaultTolerant.Replica.Primary;
 /// </summary>
 public sealed record ReleaseSpan(string Guest, string Node, ulong Generation, DateTime FirstUtc, DateTime LastUtc, ulong FirstEpoch, ulong LastEpoch, long Releases);
 
+/// <summary>A promotion as the journal records it: this node became the primary of <see cref="Generation"/> from the state of <see cref="FromGeneration"/> it committed at <see cref="FromEpoch"/>.</summary>
+public sealed record Promotion(string Guest, string Node, ulong Generation, DateTime AtUtc, ulong FromGeneration, ulong FromEpoch);
+
+/// <summary>What a journal file holds.</summary>
+/// <param name="Skipped">Lines that could not be read (a last line cut short by a SIGKILL).</param>
+public sealed record JournalContent(List<ReleaseSpan> Spans, List<Promotion> Promotions, int Skipped);
+
 /// <summary>
 /// The node's release journal (<c>ft.replica.release-journal</c>): for each guest whose primary runs here, compact spans
 /// of when it released output and under which generation, one JSON line per span in a file. It is how the chaos
@@ -32,7 +39,7 @@ public sealed partial class ReleaseJournal : IReleaseObserver, IDisposable
     private static readonly ConcurrentDictionary<string, ReleaseJournal> Journals = new(StringComparer.Ordinal);
 
     private readonly ConcurrentDictionary<string, Tracker> _guests = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<ReleaseSpan> _finished = new();
+    private readonly ConcurrentQueue<object> _finished = new();
     private readonly long _spanTicks = (long)(SpanLength.TotalSeconds * Stopwatch.Frequency);
     private readonly DateTime _anchorUtc = DateTime.UtcNow;
     private readonly long _anchorTicks = Stopwatch.GetTimestamp();
@@ -110,6 +117,9 @@ public sealed partial class ReleaseJournal : IReleaseObserver, IDisposable
         }
     }
 
+    public void Promoted(string guest, ulong generation, ulong fromGeneration, ulong committedEpoch) =>
+        _finished.Enqueue(new Promotion(guest, Node, generation, Utc(System.Diagnostics.Stopwatch.GetTimestamp()), fromGeneration, committedEpoch));
+
     /// <summary>Ends every open span and writes everything out.</summary>
     public void Flush()
     {
@@ -166,7 +176,7 @@ public sealed partial class ReleaseJournal : IReleaseObserver, IDisposable
         if (_finished.IsEmpty) return;
         try
         {
-            while (_finished.TryDequeue(out var span)) _writer.Write(SpanLine(span) + "\n");
+            while (_finished.TryDequeue(out var record)) _writer.Write((record is ReleaseSpan span ? SpanLine(span) : PromotionLine((Promotion)record)) + "\n");
             _writer.Flush();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
