@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FaultTolerant.Cluster.Chaos;
 using FaultTolerant.Cluster.Cli;
 
 var root = new RootCommand("FaultTolerant: keeps a running program alive when the machine under it dies.")
@@ -9,6 +10,7 @@ var root = new RootCommand("FaultTolerant: keeps a running program alive when th
     ClusterCommands.Guest(),
     ClusterCommands.Status(),
     CheckCommand.Create(),
+    ChaosCommand.Create(),
 };
 var parsed = root.Parse(args);
 int exit = await parsed.InvokeAsync();
