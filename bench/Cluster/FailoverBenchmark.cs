@@ -30,7 +30,7 @@ internal static class FailoverBenchmark
           --logs DIR        keep each node's time-stamped log there
         """;
 
-    private sealed record Kill(int Number, double FailoverSeconds, double PromotedSeconds, double DownedSeconds, double ReprotectedSeconds, long Acknowledged, long Lost, long Errors);
+    private sealed record Kill(int Number, double FailoverSeconds, double DownedSeconds, double ReprotectedSeconds, long Acknowledged, long Lost, long Errors);
 
     public static async Task<int> MainAsync(string[] args)
     {
@@ -87,7 +87,7 @@ internal static class FailoverBenchmark
             {
                 var result = await KillOnce(cluster, n, clusterPort, clients, cancel.Token);
                 results.Add(result);
-                Console.WriteLine($"kill {n,3}: client-visible failover {result.FailoverSeconds:0.000} s, promoted after {result.PromotedSeconds:0.000} s, " +
+                Console.WriteLine($"kill {n,3}: client-visible failover {result.FailoverSeconds:0.000} s, " +
                                   $"downed by Akka after {result.DownedSeconds:0.000} s, re-protected after {result.ReprotectedSeconds:0.000} s; " +
                                   $"{result.Acknowledged} acked, {result.Lost} lost, {result.Errors} errors");
             }
@@ -96,7 +96,6 @@ internal static class FailoverBenchmark
         var failover = Percentiles(results.Select(r => r.FailoverSeconds));
         var downed = Percentiles(results.Select(r => r.DownedSeconds));
         var reprotected = Percentiles(results.Select(r => r.ReprotectedSeconds));
-        var promoted = Percentiles(results.Select(r => r.PromotedSeconds));
         long lost = results.Sum(r => r.Lost), errors = results.Sum(r => r.Errors), acked = results.Sum(r => r.Acknowledged);
         string command = "dotnet run -c Release --project bench -- failover" + string.Concat(args.Where(a => a != "--markdown" && !a.EndsWith(".md", StringComparison.Ordinal)).Select(a => " " + a));
 
@@ -104,7 +103,6 @@ internal static class FailoverBenchmark
         report.Add(new Row("client-visible failover p50", S(failover.P50), $"Akka downs the node: {S(downed.P50)}", failover.P50 / downed.P50, "≤ 1 s p99", Verdict.Info));
         report.Add(new Row("client-visible failover p99", S(failover.P99), $"Akka downs the node: {S(downed.P99)}", failover.P99 / downed.P99, "≤ 1 s", failover.P99 <= 1.0 ? Verdict.Pass : Verdict.Miss));
         report.Add(new Row("client-visible failover max", S(failover.Max), $"Akka downs the node: {S(downed.Max)}", failover.Max / downed.Max, "—", Verdict.Info));
-        report.Add(new Row("promotion seen in status p50", S(promoted.P50), $"Akka downs the node: {S(downed.P50)}", promoted.P50 / downed.P50, "—", Verdict.Info));
         report.Add(new Row("time to re-protection p50", S(reprotected.P50), $"Akka downs the node: {S(downed.P50)}", reprotected.P50 / downed.P50, "—", Verdict.Info));
         report.Add(new Row("time to re-protection max", S(reprotected.Max), $"Akka downs the node: {S(downed.Max)}", reprotected.Max / downed.Max, "—", Verdict.Info));
         report.Add(new Row("lost acknowledged writes", $"{lost} of {acked}", "0", null, "0", lost == 0 ? Verdict.Pass : Verdict.Miss));
@@ -130,7 +128,6 @@ internal static class FailoverBenchmark
                 ["kills"] = results.Count,
                 ["clients"] = clients,
                 ["clientVisibleFailoverSeconds"] = Json(failover),
-                ["promotionSeenSeconds"] = Json(promoted),
                 ["akkaDownedSeconds"] = Json(downed),
                 ["reprotectionSeconds"] = Json(reprotected),
                 ["acknowledgedWrites"] = acked,
@@ -191,7 +188,7 @@ internal static class FailoverBenchmark
         await Task.WhenAll(runners);
         double failover = load.LongestWaitAfter(killedAt).TotalSeconds;
         long lost = await load.CountLost(gateway);
-        return new Kill(number, failover, promoted, downed, reprotected, load.Acknowledged, lost, load.Errors);
+        return new Kill(number, failover, downed, reprotected, load.Acknowledged, lost, load.Errors);
     }
 
     private sealed record Stats(double P50, double P99, double Max);
