@@ -27,37 +27,17 @@ internal static class DeclarationPolicy
     /// <summary>The longest wait between requests: a cluster that becomes able to start the guest is noticed within it.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
-    // The coordinator's refusals are text (CommandResult carries no reason code), so they are read here and nowhere else.
-    // Only refusals that depend on the cluster's state at that moment are retried; those that depend on the request
-    // itself are not, and a refusal this list does not know is taken as the latter: a declaration that gives up too early
-    // says so in the log, while one that retries a bad request forever only fills it.
-    private static readonly string[] Transient =
-    [
-        // The coordinator is on the minority side of a partition, or members are still joining.
-        "does not see a majority",
-        // The majority write of the new row failed.
-        "no majority",
-        // Fewer workers are up and registered than the primary and its backups need.
-        "eligible worker nodes",
-        // The primary's node, or a worker asked about its gateway ports, was slow or is gone.
-        "did not answer",
-        // A worker's gateway port is held by another program, for now.
-        "cannot listen on the guest's cluster ports",
-    ];
-
-    /// <summary>Reads an answer to <see cref="StartGuest"/>.</summary>
-    public static StartVerdict Judge(CommandResult result)
+    /// <summary>
+    /// Reads an answer to <see cref="StartGuest"/> by its <see cref="RefusalReason"/>: refusals that depend on the cluster's
+    /// state at that moment are retried; those that depend on the request itself are not.
+    /// </summary>
+    public static StartVerdict Judge(CommandResult result) => result switch
     {
-        if (result.Ok) return StartVerdict.Started;
-        var message = result.Message;
-        if (message.Contains("already exists", StringComparison.Ordinal)) return StartVerdict.Existing;
-        if (message.Contains("the image cannot run", StringComparison.Ordinal)) return StartVerdict.Permanent;
-        if (Transient.Any(t => message.Contains(t, StringComparison.Ordinal))) return StartVerdict.Transient;
-        // Placed, then the chosen primary's node could not run it (its replica host was busy or going away): another
-        // try places it again, perhaps elsewhere. The image was checked before placing; that case is above.
-        if (message.Contains("could not start", StringComparison.Ordinal)) return StartVerdict.Transient;
-        return StartVerdict.Permanent;
-    }
+        { Ok: true } => StartVerdict.Started,
+        { Reason: RefusalReason.AlreadyExists } => StartVerdict.Existing,
+        { Transient: true } => StartVerdict.Transient,
+        _ => StartVerdict.Permanent,
+    };
 
     /// <summary>
     /// The wait before request <paramref name="failures"/> + 1: doubling from <see cref="FirstBackoff"/> up to

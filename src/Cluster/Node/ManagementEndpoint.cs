@@ -146,12 +146,15 @@ public sealed class ManagementEndpoint(ActorRegistry registry, ClusterSettings s
         }
         return answer switch
         {
-            CommandResult { Ok: false, UnknownGuest: true } unknown => (404, new { error = unknown.Message }),
-            CommandResult { Ok: false } refused => (409, new { error = refused.Message, guest = refused.Guest }),
+            CommandResult { Ok: false, UnknownGuest: true } unknown => (404, new { error = unknown.Message, reason = Reason(unknown.Reason) }),
+            CommandResult { Ok: false } refused => (409, new { error = refused.Message, reason = Reason(refused.Reason), guest = refused.Guest }),
             CommandResult done => (200, new { ok = true, message = done.Message, guest = done.Guest }),
             _ => (200, answer),
         };
     }
+
+    /// <summary>The refusal reason as it appears in JSON: kebab-case (no-majority, not-enough-nodes...).</summary>
+    private static string Reason(RefusalReason reason) => JsonNamingPolicy.KebabCaseLower.ConvertName(reason.ToString());
 
     private bool Authorized(string? header)
     {

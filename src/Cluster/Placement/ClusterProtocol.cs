@@ -68,9 +68,44 @@ public sealed record StopGuest(string Name) : IClusterMessage;
 /// <summary>A planned switchover: the backup with the highest committed epoch becomes the primary.</summary>
 public sealed record FailoverGuest(string Name) : IClusterMessage;
 
+/// <summary>Why a request was refused, for programs (the message says it for people).</summary>
+public enum RefusalReason
+{
+    /// <summary>Not refused.</summary>
+    None = 0,
+
+    /// <summary>No guest has the name (the management endpoint answers 404).</summary>
+    UnknownGuest = 1,
+
+    /// <summary>A guest of that name exists already.</summary>
+    AlreadyExists = 2,
+
+    /// <summary>The request itself is wrong (name, image, replica count, ports): asking again is refused again.</summary>
+    InvalidRequest = 3,
+
+    /// <summary>The coordinator sees no majority, or a majority did not acknowledge: the cluster may be able later.</summary>
+    NoMajority = 4,
+
+    /// <summary>Fewer eligible workers than the primary and its backups need, or no backup to switch to: later, perhaps.</summary>
+    NotEnoughNodes = 5,
+
+    /// <summary>A cluster port cannot be served now (another program holds it on a worker's gateway address).</summary>
+    PortUnavailable = 6,
+
+    /// <summary>A node did not answer, or could not do its part (start, promote): later, perhaps elsewhere.</summary>
+    NodeUnavailable = 7,
+}
+
 /// <summary>The answer to a request: done, or refused with the reason and nothing changed.</summary>
-/// <param name="UnknownGuest">Refused because no guest has the name (the management endpoint answers 404, not 409).</param>
-public sealed record CommandResult(bool Ok, string Message, GuestEntry? Guest, bool UnknownGuest = false) : IClusterMessage;
+/// <param name="Reason">Why it was refused (<see cref="RefusalReason.None"/> when done).</param>
+public sealed record CommandResult(bool Ok, string Message, GuestEntry? Guest, RefusalReason Reason = RefusalReason.None) : IClusterMessage
+{
+    /// <summary>Refused because no guest has the name.</summary>
+    public bool UnknownGuest => Reason == RefusalReason.UnknownGuest;
+
+    /// <summary>A refusal the same request may not get later (the cluster's state, not the request, was the cause).</summary>
+    public bool Transient => Reason is RefusalReason.NoMajority or RefusalReason.NotEnoughNodes or RefusalReason.PortUnavailable or RefusalReason.NodeUnavailable;
+}
 
 /// <summary>Asks the coordinator for nodes and guests, with each primary's live figures.</summary>
 public sealed record GetClusterStatus : IClusterMessage
@@ -135,7 +170,7 @@ public static class ClusterProtocol
     /// <summary>What the messages contain beyond primitives and strings: enums and arrays Hyperion names on the wire.</summary>
     public static IReadOnlyList<Type> Contents { get; } =
     [
-        typeof(NodeRole), typeof(PortMapping[]), typeof(NodeStatus[]), typeof(GuestStatus[]), typeof(IActorRef[]),
+        typeof(NodeRole), typeof(RefusalReason), typeof(PortMapping[]), typeof(NodeStatus[]), typeof(GuestStatus[]), typeof(IActorRef[]),
         typeof(ActorRefBase.Surrogate),
     ];
 }

@@ -23,12 +23,12 @@ public sealed partial class PlacementCoordinator
         var sender = Sender;
         if (Refusal(start) is { } refusal)
         {
-            sender.Tell(new CommandResult(false, refusal, null));
+            sender.Tell(new CommandResult(false, refusal.Message, null, refusal.Reason));
             return;
         }
         if (await PortsTaken(start) is { } taken)
         {
-            sender.Tell(new CommandResult(false, taken, null));
+            sender.Tell(new CommandResult(false, taken, null, RefusalReason.PortUnavailable));
             return;
         }
         var workers = EligibleWorkers();
@@ -41,7 +41,7 @@ public sealed partial class PlacementCoordinator
             start.Args, start.Ports, start.Replicas, 1, primary.Address, [.. backups.Select(b => b.Address)], primary.Ingress, "starting");
         if (!await WriteMajority(start.Name, entry))
         {
-            sender.Tell(new CommandResult(false, "no majority of the cluster acknowledged the new guest; nothing was started", null));
+            sender.Tell(new CommandResult(false, "no majority of the cluster acknowledged the new guest; nothing was started", null, RefusalReason.NoMajority));
             return;
         }
         _log.Info("guest {0} generation 1: placed: primary {1}, backups [{2}]", start.Name, primary.Address, string.Join(", ", entry.Backups));
@@ -58,7 +58,9 @@ public sealed partial class PlacementCoordinator
         {
             // Nothing runs: the row goes, so the request changed nothing.
             await WriteMajority(start.Name, null);
-            sender.Tell(new CommandResult(false, $"guest {start.Name} could not start: {result.Message}", null));
+            // The image was loaded before placing, so a failure here is the node's (busy, stopping, slow), unless it says otherwise.
+            var reason = result.Message.Contains("the image cannot run", StringComparison.Ordinal) ? RefusalReason.InvalidRequest : RefusalReason.NodeUnavailable;
+            sender.Tell(new CommandResult(false, $"guest {start.Name} could not start: {result.Message}", null, reason));
             return;
         }
         entry = entry with { Phase = entry.Backups.Length == 0 ? "unprotected" : "running" };
@@ -76,12 +78,12 @@ public sealed partial class PlacementCoordinator
         : null;
 
     /// <summary>Why a start request cannot be done, or null. Checked before anything changes.</summary>
-    private string? Refusal(StartGuest start)
+    private (RefusalReason Reason, string Message)? Refusal(StartGuest start)
     {
-        if (!HasMajority()) return "the coordinator does not see a majority of the cluster; it decides nothing until it does";
-        if (!GuestName.IsMatch(start.Name)) return $"'{start.Name}' is not a guest name: 1-40 lower-case letters, digits and dashes, starting with a letter or digit";
-        if (_table.ContainsKey(start.Name)) return $"a guest named {start.Name} already exists";
-        if (ImageSizeRefusal(start.Image.Length) is { } size) return size;
+        if (!HasMajority()) return (RefusalReason.NoMajority, "the coordinator does not see a majority of the cluster; it decides nothing until it does");
+        if (!GuestName.IsMatch(start.Name)) return Invalid($"'{start.Name}' is not a guest name: 1-40 lower-case letters, digits and dashes, starting with a letter or digit");
+        if (_table.ContainsKey(start.Name)) return (RefusalReason.AlreadyExists, $"a guest named {start.Name} already exists");
+        if (ImageSizeRefusal(start.Image.Length) is { } size) return Invalid(size);
         try
         {
             // The loader's checks, before anything is placed: a bad image is refused here, with the loader's reason.
@@ -89,28 +91,30 @@ public sealed partial class PlacementCoordinator
         }
         catch (InvalidElfException e)
         {
-            return $"the image cannot run: {e.Message}";
+            return Invalid($"the image cannot run: {e.Message}");
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            return $"the image cannot run: {e.Message}";
+            return Invalid($"the image cannot run: {e.Message}");
         }
-        if (start.Replicas < 0 || start.Replicas > 8) return $"--replicas {start.Replicas}: between 0 and 8 backups";
+        if (start.Replicas < 0 || start.Replicas > 8) return Invalid($"--replicas {start.Replicas}: between 0 and 8 backups");
         foreach (var p in start.Ports)
         {
-            if (p.GuestPort is < 1 or > 65535 || p.ClusterPort is < 1 or > 65535) return $"port mapping {p} is out of range (1-65535)";
+            if (p.GuestPort is < 1 or > 65535 || p.ClusterPort is < 1 or > 65535) return Invalid($"port mapping {p} is out of range (1-65535)");
             if (_table.Values.FirstOrDefault(g => g.Ports.Any(q => q.ClusterPort == p.ClusterPort)) is { } other)
             {
-                return $"cluster port {p.ClusterPort} is already exposed by guest {other.Name}";
+                return Invalid($"cluster port {p.ClusterPort} is already exposed by guest {other.Name}");
             }
         }
-        if (start.Ports.Select(p => p.ClusterPort).Distinct().Count() != start.Ports.Length) return "a cluster port is exposed twice";
+        if (start.Ports.Select(p => p.ClusterPort).Distinct().Count() != start.Ports.Length) return Invalid("a cluster port is exposed twice");
         int workers = EligibleWorkers().Count;
         if (workers < start.Replicas + 1)
         {
-            return $"{start.Replicas} backup(s) and a primary need {start.Replicas + 1} eligible worker nodes on different hosts; {workers} are up and reachable";
+            return (RefusalReason.NotEnoughNodes, $"{start.Replicas} backup(s) and a primary need {start.Replicas + 1} eligible worker nodes on different hosts; {workers} are up and reachable");
         }
         return null;
+
+        static (RefusalReason, string) Invalid(string message) => (RefusalReason.InvalidRequest, message);
     }
 
     /// <summary>
@@ -147,17 +151,17 @@ public sealed partial class PlacementCoordinator
         var sender = Sender;
         if (!_table.TryGetValue(stop.Name, out var entry))
         {
-            sender.Tell(new CommandResult(false, $"no guest named {stop.Name}", null, UnknownGuest: true));
+            sender.Tell(new CommandResult(false, $"no guest named {stop.Name}", null, RefusalReason.UnknownGuest));
             return;
         }
         if (!HasMajority())
         {
-            sender.Tell(new CommandResult(false, "the coordinator does not see a majority of the cluster; nothing was stopped", null));
+            sender.Tell(new CommandResult(false, "the coordinator does not see a majority of the cluster; nothing was stopped", null, RefusalReason.NoMajority));
             return;
         }
         if (!await WriteMajority(stop.Name, null))
         {
-            sender.Tell(new CommandResult(false, "no majority acknowledged the removal; nothing was stopped", null));
+            sender.Tell(new CommandResult(false, "no majority acknowledged the removal; nothing was stopped", null, RefusalReason.NoMajority));
             return;
         }
         // The row is gone with a majority: whatever still runs of it is stopped; a node that misses this is fenced anyway.
@@ -177,15 +181,15 @@ public sealed partial class PlacementCoordinator
         var sender = Sender;
         if (!_table.TryGetValue(request.Name, out var entry))
         {
-            sender.Tell(new CommandResult(false, $"no guest named {request.Name}", null, UnknownGuest: true));
+            sender.Tell(new CommandResult(false, $"no guest named {request.Name}", null, RefusalReason.UnknownGuest));
             return;
         }
         if (entry.Backups.Length == 0)
         {
-            sender.Tell(new CommandResult(false, $"guest {request.Name} has no backup to switch over to", entry));
+            sender.Tell(new CommandResult(false, $"guest {request.Name} has no backup to switch over to", entry, RefusalReason.NotEnoughNodes));
             return;
         }
         var (ok, message) = await FailOver(entry, "a planned switchover was asked for");
-        sender.Tell(new CommandResult(ok, message, _table.GetValueOrDefault(request.Name)));
+        sender.Tell(new CommandResult(ok, message, _table.GetValueOrDefault(request.Name), ok ? RefusalReason.None : RefusalReason.NodeUnavailable));
     }
 }

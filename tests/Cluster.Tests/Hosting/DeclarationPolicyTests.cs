@@ -3,35 +3,27 @@ using FaultTolerant.Cluster.Placement;
 
 namespace FaultTolerant.Cluster.Tests.Hosting;
 
-/// <summary>How a declaration reads the coordinator's answers (its texts as PlacementCoordinator writes them) and how long it waits.</summary>
+/// <summary>How a declaration reads the coordinator's answers (by their refusal reason) and how long it waits.</summary>
 public sealed class DeclarationPolicyTests
 {
     [Theory]
-    [InlineData("the coordinator does not see a majority of the cluster; it decides nothing until it does")]
-    [InlineData("no majority of the cluster acknowledged the new guest; nothing was started")]
-    [InlineData("1 backup(s) and a primary need 2 eligible worker nodes on different hosts; 1 are up and reachable")]
-    [InlineData("guest kv could not start: node akka.tcp://ft@127.0.0.1:4101 did not answer within 8 s")]
-    [InlineData("guest kv could not start: the replica host is stopping")]
-    [InlineData("a worker's gateway cannot listen on the guest's cluster ports (node akka.tcp://ft@127.0.0.1:4101: 127.0.0.2:7379 is in use); nothing was started")]
-    public void A_refusal_that_depends_on_the_cluster_now_is_retried(string message) =>
-        Assert.Equal(StartVerdict.Transient, DeclarationPolicy.Judge(new CommandResult(false, message, null)));
+    [InlineData(RefusalReason.NoMajority)]
+    [InlineData(RefusalReason.NotEnoughNodes)]
+    [InlineData(RefusalReason.PortUnavailable)]
+    [InlineData(RefusalReason.NodeUnavailable)]
+    public void A_refusal_that_depends_on_the_cluster_now_is_retried(RefusalReason reason) =>
+        Assert.Equal(StartVerdict.Transient, DeclarationPolicy.Judge(new CommandResult(false, "refused", null, reason)));
 
     [Theory]
-    [InlineData("the image cannot run: not an ELF file (no \\x7fELF magic number)")]
-    [InlineData("guest kv could not start: the image cannot run: not a RISC-V executable")]
-    [InlineData("'Kv' is not a guest name: 1-40 lower-case letters, digits and dashes, starting with a letter or digit")]
-    [InlineData("the image is empty")]
-    [InlineData("the image is 5000000 bytes; at most 4194304 are accepted")]
-    [InlineData("--replicas 9: between 0 and 8 backups")]
-    [InlineData("port mapping 6379:70000 is out of range (1-65535)")]
-    [InlineData("cluster port 7379 is already exposed by guest other")]
-    [InlineData("a refusal nobody has written yet")]
-    public void A_refusal_that_depends_on_the_request_is_not_retried(string message) =>
-        Assert.Equal(StartVerdict.Permanent, DeclarationPolicy.Judge(new CommandResult(false, message, null)));
+    [InlineData(RefusalReason.InvalidRequest)]
+    [InlineData(RefusalReason.UnknownGuest)]
+    [InlineData(RefusalReason.None)]
+    public void A_refusal_that_depends_on_the_request_is_not_retried(RefusalReason reason) =>
+        Assert.Equal(StartVerdict.Permanent, DeclarationPolicy.Judge(new CommandResult(false, "refused", null, reason)));
 
     [Fact]
     public void A_guest_of_that_name_already_there_meets_the_declaration() =>
-        Assert.Equal(StartVerdict.Existing, DeclarationPolicy.Judge(new CommandResult(false, "a guest named kv already exists", null)));
+        Assert.Equal(StartVerdict.Existing, DeclarationPolicy.Judge(new CommandResult(false, "a guest named kv already exists", null, RefusalReason.AlreadyExists)));
 
     [Fact]
     public void A_start_is_a_start() =>

@@ -15,6 +15,8 @@ public sealed class ClusterSerializerTests : IDisposable
     private readonly ActorSystem _system = ActorSystem.Create("serialization", ConfigurationFactory.ParseString("""
         akka.actor.provider = remote
         akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+        # A remote system, not a cluster member: the node's Distributed Data extension (which needs the cluster) stays off.
+        akka.extensions = []
         """).WithFallback(NodeHost.Reference));
 
     public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
@@ -41,7 +43,7 @@ public sealed class ClusterSerializerTests : IDisposable
         yield return new RunGuestResult("kv", 1, false, "no");
         yield return new Ping(7);
         yield return new Pong(7, "akka.tcp://ft@127.0.0.1:4101");
-        yield return new CommandResult(false, "no guest named kv", null, UnknownGuest: true);
+        yield return new CommandResult(false, "no guest named kv", null, RefusalReason.UnknownGuest);
         yield return new CheckPorts([7379, 7380]);
         yield return new PortsChecked("akka.tcp://ft@127.0.0.1:4101", ["127.0.0.2:7379 is in use"]);
     }
