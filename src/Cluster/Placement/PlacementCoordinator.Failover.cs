@@ -99,6 +99,48 @@ public sealed partial class PlacementCoordinator
             var lost = entry.Backups.Where(b => !IsReachable(b)).ToList();
             if (lost.Count > 0) await DropBackups(entry, lost, "backup node(s) not reachable");
             else if (entry.Backups.Length < entry.Replicas) await Reprotect(entry);
+            else await Converge(entry);
+        }
+    }
+
+    /// <summary>
+    /// The table says what should be; the primary says what is. A primary that runs (not recruiting) at a generation
+    /// below its row's missed the order that made it — the coordinator that gave it moved, or the message was lost — so
+    /// the order is given again; one that runs the row's generation with its backups makes the row say so. Without this
+    /// a row could name backups that nobody recruited, and the guest would run unprotected with the table saying
+    /// otherwise.
+    /// </summary>
+    private async Task Converge(GuestEntry entry)
+    {
+        if (!_nodes.TryGetValue(entry.Primary, out var primary)) return;
+        object answer;
+        try
+        {
+            answer = await primary.Replicas.Ask<object>(new GetReplicaStatus(entry.Name), TimeSpan.FromSeconds(1));
+        }
+        catch (AskTimeoutException)
+        {
+            return;
+        }
+        if (answer is NoReplica)
+        {
+            // The node the row names runs no primary of the guest: it was restarted on the same address (a new
+            // incarnation, which a coordinator that moved meanwhile cannot tell from the old one by address), or its
+            // primary ended without a word. Its backups hold the state: fail over.
+            await FailOver(entry, $"its primary's node {entry.Primary} runs no primary of it (restarted?)");
+            return;
+        }
+        if (answer is not ReplicaStatus { Role: ReplicaRole.Primary, Phase: "Running" } status) return;
+        if (status.Generation < entry.Generation)
+        {
+            var hosts = entry.Backups.Select(b => _nodes.TryGetValue(b, out var n) ? n.Replicas : null).OfType<IActorRef>().ToArray();
+            _log.Warning("guest {0} generation {1}: the primary runs generation {2}: giving it generation {1} again (backups [{3}])",
+                entry.Name, entry.Generation, status.Generation, string.Join(", ", entry.Backups));
+            primary.Replicas.Tell(new GenerationChanged(entry.Name, entry.Generation, hosts));
+        }
+        else if (status.Generation == entry.Generation && entry.Phase is "reprotecting" && entry.Backups.All(b => status.Backups.Contains(b)))
+        {
+            await WriteMajority(entry.Name, entry with { Phase = "running" });
         }
     }
 

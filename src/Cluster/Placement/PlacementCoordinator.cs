@@ -110,9 +110,13 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
     {
         Receive<RegisterNode>(r =>
         {
+            bool restarted = _nodes.TryGetValue(r.Address, out var known) && !known.Agent.Equals(r.Agent);
             bool fresh = OnRegister(r);
+            // Another agent at a known address: the node was restarted, and what its old incarnation ran is gone.
+            if (restarted) Self.Tell(new IncarnationChanged(r.Address));
             if (fresh) Self.Tell(Reconcile.Instance);
         });
+        ReceiveAsync<IncarnationChanged>(c => OnNodeLost(c.Address, "restarted (a new incarnation registered)"));
         ReceiveAsync<StartGuest>(OnStartGuest);
         ReceiveAsync<StopGuest>(OnStopGuest);
         ReceiveAsync<FailoverGuest>(OnFailoverGuest);
@@ -243,6 +247,9 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
             return false;
         }
     }
+
+    /// <summary>A node registered with a new agent at an address that had another: it was restarted.</summary>
+    private sealed record IncarnationChanged(string Address);
 
     private sealed record LoadTable
     {
