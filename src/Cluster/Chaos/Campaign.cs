@@ -25,6 +25,9 @@ internal sealed class Campaign(ChaosOptions options, TextWriter stdout, TextWrit
     private readonly Lock _sayLock = new();
     private StreamWriter? _log;
 
+    /// <summary>The run could not start because of what was asked (exit 2), not because of what happened.</summary>
+    private bool _usage;
+
     private TextWriter Progress => options.Json ? stderr : stdout;
 
     private void Say(string line)
@@ -51,7 +54,7 @@ internal sealed class Campaign(ChaosOptions options, TextWriter stdout, TextWrit
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             deadline.CancelAfter((options.MinKills + options.MinPartitions > 0 ? options.Duration * ChaosOptions.OverrunLimit : options.Duration) + ChaosOptions.RecoveryBudget);
             var run = await RunCoreAsync(outDirectory, deadline.Token, cancellation);
-            if (run is null) return 1;
+            if (run is null) return _usage ? 2 : 1;
             var report = await CheckAsync(run, outDirectory, cancellation);
             await File.WriteAllTextAsync(Path.Combine(outDirectory, "report.txt"), report.ToText(), CancellationToken.None);
             await File.WriteAllTextAsync(Path.Combine(outDirectory, "report.json"), report.ToJson(), CancellationToken.None);
@@ -84,6 +87,7 @@ internal sealed class Campaign(ChaosOptions options, TextWriter stdout, TextWrit
         if (!namespaces && options.Network == "netns")
         {
             await stderr.WriteLineAsync($"ft chaos: --network netns: {unavailable}");
+            _usage = true;
             return null;
         }
         if (!namespaces && kinds.Remove(FaultKind.Partition))
@@ -94,6 +98,7 @@ internal sealed class Campaign(ChaosOptions options, TextWriter stdout, TextWrit
         if (kinds.Count == 0)
         {
             await stderr.WriteLineAsync("ft chaos: no fault left to inject (partitions need network namespaces: run as root)");
+            _usage = true;
             return null;
         }
 
