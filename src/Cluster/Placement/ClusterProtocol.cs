@@ -172,5 +172,7 @@ public static class ClusterProtocol
     [
         typeof(NodeRole), typeof(RefusalReason), typeof(PortMapping[]), typeof(NodeStatus[]), typeof(GuestStatus[]), typeof(IActorRef[]),
         typeof(ActorRefBase.Surrogate),
+        // A witness registers with Nobody as its replica host (it runs none).
+        typeof(Nobody.NobodySurrogate),
     ];
 }

@@ -30,6 +30,8 @@ public sealed class ClusterSerializerTests : IDisposable
         yield return new PortMapping(6379, 7379);
         yield return Entry();
         yield return new RegisterNode("akka.tcp://ft@127.0.0.1:4101", NodeRole.Worker, actor, actor, "127.0.0.1:39000", "127.0.0.2");
+        // A witness hosts no replicas: Nobody (found by ft chaos: its registration was refused by the allow-list).
+        yield return new RegisterNode("akka.tcp://ft@127.0.0.1:4100", NodeRole.Witness, actor, ActorRefs.Nobody, "127.0.0.1:39001", "127.0.0.1");
         yield return new NodeRegistered("akka.tcp://ft@127.0.0.1:4101");
         yield return new StartGuest("kv", [1, 2, 3], ["--port", "6379"], 1, [new PortMapping(6379, 7379)]);
         yield return new StopGuest("kv");
