@@ -13,9 +13,19 @@ public sealed partial class PlacementCoordinator
 {
     private long _pings;
 
-    /// <summary>A member is unreachable or gone: its primaries fail over, its backups are replaced.</summary>
-    private async Task OnNodeLost(string address, string why)
+    /// <summary>
+    /// A member is unreachable or gone: its primaries fail over, its backups are replaced. With
+    /// <paramref name="confirm"/> (the failure detector's word only) the node is pinged first, and one that answers is
+    /// left alone: after this coordinator's own stall (a pause, a long GC) its detector marks everyone unreachable for a
+    /// moment, and acting on that would fail over — or declare lost — guests that run fine.
+    /// </summary>
+    private async Task OnNodeLost(string address, string why, bool confirm = false)
     {
+        if (confirm && await Answers(address))
+        {
+            _log.Warning("node {0} is {1} to the failure detector but answers a ping: nothing is done", address, why);
+            return;
+        }
         foreach (var entry in _table.Values.Where(g => g.Primary == address).ToList())
         {
             await FailOver(entry, $"its primary's node {address} is {why}");
@@ -23,6 +33,22 @@ public sealed partial class PlacementCoordinator
         foreach (var entry in _table.Values.Where(g => g.Backups.Contains(address)).ToList())
         {
             await DropBackups(entry, [address], $"backup node {address} is {why}");
+        }
+    }
+
+    /// <summary>Whether the node's agent answers a ping within the suspect timeout.</summary>
+    private async Task<bool> Answers(string address)
+    {
+        if (!_nodes.TryGetValue(address, out var node)) return false;
+        try
+        {
+            await node.Agent.Ask<Pong>(new Ping(Interlocked.Increment(ref _pings)), _settings.SuspectPingTimeout);
+            return true;
+        }
+        catch (AskTimeoutException)
+        {
+            _suspects[address] = DateTime.UtcNow;
+            return false;
         }
     }
 
@@ -93,7 +119,8 @@ public sealed partial class PlacementCoordinator
             if (entry.Phase is "ended" or "starting") continue;
             if (!IsReachable(entry.Primary))
             {
-                await FailOver(entry, $"its primary's node {entry.Primary} is not reachable");
+                if (await Answers(entry.Primary)) continue;
+                await FailOver(entry, $"its primary's node {entry.Primary} is not reachable and does not answer");
                 continue;
             }
             var lost = entry.Backups.Where(b => !IsReachable(b)).ToList();
@@ -174,22 +201,34 @@ public sealed partial class PlacementCoordinator
             _log.Warning("guest {0} generation {1}: {2}; nothing is acted on", entry.Name, entry.Generation, e.Message);
             return (false, "no majority answered the read of the guest table; nothing was done");
         }
-        var candidates = new List<(RegisterNode Node, Candidate Candidate)>();
-        foreach (var address in entry.Backups.Where(IsReachable))
+        // Every backup is asked, reachable to the failure detector or not (an answer is better evidence), all at once.
+        var asked = await Task.WhenAll(entry.Backups.Select(async Task<(RegisterNode? Node, object? Answer)> (address) =>
         {
-            if (!_nodes.TryGetValue(address, out var node)) continue;
+            if (!_nodes.TryGetValue(address, out var node)) return (null, null);
             try
             {
-                var answer = await node.Replicas.Ask<object>(new GetReplicaStatus(entry.Name), _settings.AskTimeout);
-                if (answer is ReplicaStatus { Role: ReplicaRole.Backup } status) candidates.Add((node, new Candidate(address, status.CommittedEpoch)));
+                var timeout = IsReachable(address) ? _settings.AskTimeout : TimeSpan.FromTicks(Math.Min(_settings.AskTimeout.Ticks, TimeSpan.FromSeconds(2).Ticks));
+                return (node, await node.Replicas.Ask<object>(new GetReplicaStatus(entry.Name), timeout));
             }
             catch (AskTimeoutException)
             {
                 _log.Warning("guest {0} generation {1}: backup {2} did not say how far it is; not a candidate", entry.Name, entry.Generation, address);
+                return (node, null);
             }
-        }
+        }));
+        var candidates = asked
+            .Where(a => a.Node is not null && a.Answer is ReplicaStatus { Role: ReplicaRole.Backup })
+            .Select(a => (Node: a.Node!, Candidate: new Candidate(a.Node!.Address, ((ReplicaStatus)a.Answer!).CommittedEpoch)))
+            .ToList();
         if (PlacementDecisions.ChoosePromotion(candidates.Select(c => c.Candidate)) is not { } choice)
         {
+            // Lost is final: say it only when every backup answered and none holds a committed state. A backup that
+            // did not answer may hold one; the next reconcile asks again.
+            if (asked.Any(a => a.Answer is null))
+            {
+                _log.Warning("guest {0} generation {1}: no backup that answered holds a committed state, and some did not answer; trying again later", entry.Name, entry.Generation);
+                return (false, "no backup answered with a committed state; the coordinator tries again");
+            }
             _log.Error("guest {0} generation {1}: no backup holds a committed state; the guest cannot be resumed", entry.Name, entry.Generation);
             if (entry.Phase != "lost") await WriteMajority(entry.Name, entry with { Phase = "lost" });
             return (false, "no backup holds a committed state to resume from");

@@ -121,7 +121,7 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
         ReceiveAsync<StopGuest>(OnStopGuest);
         ReceiveAsync<FailoverGuest>(OnFailoverGuest);
         Receive<GetClusterStatus>(OnStatus);
-        ReceiveAsync<ClusterEvent.UnreachableMember>(u => OnNodeLost(u.Member.Address.ToString(), "unreachable"));
+        ReceiveAsync<ClusterEvent.UnreachableMember>(u => OnNodeLost(u.Member.Address.ToString(), "unreachable", confirm: true));
         ReceiveAsync<ClusterEvent.MemberRemoved>(r =>
         {
             var address = r.Member.Address.ToString();
