@@ -29,6 +29,12 @@ public sealed class ManagementEndpoint(ActorRegistry registry, ClusterSettings s
 
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Status changes nothing and is polled: it gives up sooner, so a poll made while the coordinator moves (its proxy
+    /// still sends to the old one) is answered 503 in seconds and the next poll finds the new one.
+    /// </summary>
+    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var listener = new HttpListener();
@@ -138,11 +144,12 @@ public sealed class ManagementEndpoint(ActorRegistry registry, ClusterSettings s
         object answer;
         try
         {
-            answer = await coordinator.Ask<object>(command, CommandTimeout);
+            answer = await coordinator.Ask<object>(command, command is GetClusterStatus ? StatusTimeout : CommandTimeout);
         }
         catch (AskTimeoutException)
         {
-            return (503, new { error = $"the coordinator did not answer within {CommandTimeout.TotalSeconds:0} s (is a majority of the cluster up?)" });
+            var waited = command is GetClusterStatus ? StatusTimeout : CommandTimeout;
+            return (503, new { error = $"the coordinator did not answer within {waited.TotalSeconds:0} s (is a majority of the cluster up, or is the coordinator moving?)" });
         }
         return answer switch
         {
