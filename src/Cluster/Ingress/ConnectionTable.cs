@@ -171,8 +171,10 @@ internal sealed class ConnectionTable<TOwner>(TimeSpan orphanTimeout, long maxPe
         {
             inGuest.Add(c.Connection);
             var e = Known(c.Connection, now);
-            e.CommittedReceived = c.Received;
-            e.CommittedSent = c.Sent;
+            // Committed offsets only grow within one primary's table: a gateway trims its input on the newest it was
+            // shown, and a Welcome reporting an older one would look to it like lost input (seen once in CI).
+            e.CommittedReceived = Math.Max(e.CommittedReceived, c.Received);
+            e.CommittedSent = Math.Max(e.CommittedSent, c.Sent);
             if (e.Owner is { } owner) routed.For(owner).Connections.Add(c);
         }
         foreach (var e in _entries.Values.Where(e => !inGuest.Contains(e.Id) && e.Pending.Count == 0).ToList())
