@@ -160,34 +160,25 @@ public sealed record ClusterSettings
         }
     }
 
-    private static long Bytes(Config c, string key)
-    {
-        long? value;
-        try
-        {
-            value = c.GetByteSize(key);
-        }
-        catch (Exception e) when (e is FormatException or ConfigurationException or OverflowException)
-        {
-            throw new ClusterConfigurationException($"ft.cluster.{key}: expected a size in bytes, such as 4MiB ({e.Message})");
-        }
-        if (value is not > 0) throw new ClusterConfigurationException($"ft.cluster.{key}: expected a positive size in bytes, such as 4MiB");
-        return value.Value;
-    }
+    private static long Bytes(Config c, string key) =>
+        Positive(c, key, (c, k) => c.GetByteSize(k) ?? 0, v => v > 0, "size in bytes, such as 4MiB");
 
-    private static TimeSpan Positive(Config c, string key)
+    private static TimeSpan Positive(Config c, string key) =>
+        Positive(c, key, (c, k) => c.GetTimeSpan(k, TimeSpan.Zero), v => v > TimeSpan.Zero, "duration, such as 500ms or 3s");
+
+    /// <summary>Reads a value that must be positive; a malformed or non-positive one is refused naming its key.</summary>
+    private static T Positive<T>(Config c, string key, Func<Config, string, T> read, Func<T, bool> positive, string expected)
     {
-        TimeSpan value;
+        T value;
         try
         {
-            value = c.GetTimeSpan(key, TimeSpan.Zero);
+            value = read(c, key);
         }
         catch (Exception e) when (e is FormatException or ConfigurationException or OverflowException)
         {
-            throw new ClusterConfigurationException($"ft.cluster.{key}: expected a positive duration, such as 500ms or 3s ({e.Message})");
+            throw new ClusterConfigurationException($"ft.cluster.{key}: expected a positive {expected} ({e.Message})");
         }
-        if (value <= TimeSpan.Zero) throw new ClusterConfigurationException($"ft.cluster.{key}: expected a positive duration");
-        return value;
+        return positive(value) ? value : throw new ClusterConfigurationException($"ft.cluster.{key}: expected a positive {expected}");
     }
 
     /// <summary>A TCP port free on loopback now (the OS picks; it may be taken again before use).</summary>
