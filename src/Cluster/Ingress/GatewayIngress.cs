@@ -21,11 +21,12 @@ public static class GatewayIngress
     public static async Task<RemotePrimary> FailoverToRemoteAsync(this GuestGateway gateway, IPEndPoint ingress, ulong generation, string gatewayId,
         RemotePrimaryOptions? options = null, CancellationToken cancellation = default)
     {
-        var remote = new RemotePrimary(ingress, gateway.GuestName, generation, gatewayId, gateway.ConnectionIds, gateway.OnRelease, options);
+        // The failover runs on the remote's reader, before the releases that follow the Welcome reach the gateway.
+        var remote = new RemotePrimary(ingress, gateway.GuestName, generation, gatewayId, gateway.ConnectionIds, gateway.OnRelease, options,
+            (primary, welcome) => gateway.Failover(primary, welcome.Connections, welcome.Lost));
         try
         {
-            var welcome = await remote.Welcome.WaitAsync(cancellation);
-            gateway.Failover(remote, welcome.Connections, welcome.Lost);
+            await remote.Welcome.WaitAsync(cancellation);
             return remote;
         }
         catch

@@ -27,6 +27,7 @@ public sealed class RemotePrimary : IGuestInputs, IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly string _guest;
     private readonly Action<ReleasedEpoch> _onRelease;
+    private readonly Action<RemotePrimary, Welcome>? _onWelcome;
     private readonly RemotePrimaryOptions _options;
     private readonly Socket _socket;
     private readonly CancellationTokenSource _abort = new();
@@ -49,10 +50,17 @@ public sealed class RemotePrimary : IGuestInputs, IAsyncDisposable
     /// <param name="gatewayId">This gateway's node, the same for every session it opens: a claim is honoured only for the gateway that made the connection.</param>
     /// <param name="claims">The connection ids the gateway has clients for (<c>GuestGateway.ConnectionIds</c>).</param>
     /// <param name="onRelease">Each release, in order, on a pool thread: must not block.</param>
+    /// <param name="options">How the connection is kept; null for the defaults.</param>
+    /// <param name="onWelcome">
+    /// The Welcome, on the reader, before any release that follows it reaches <paramref name="onRelease"/>: where the
+    /// gateway fails over to this primary (<c>GuestGateway.Failover</c>). Doing that after <see cref="Welcome"/> completes
+    /// instead races with the first releases, which may trim input past the offsets the Welcome gave. If it throws, the
+    /// connection ends and <see cref="Welcome"/> faults. Must not block.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">An option that cannot work.</exception>
     /// <exception cref="ArgumentException">A guest or gateway name longer than 1024 UTF-8 bytes.</exception>
     public RemotePrimary(IPEndPoint endpoint, string guest, ulong generation, string gatewayId, IReadOnlyList<long> claims, Action<ReleasedEpoch> onRelease,
-        RemotePrimaryOptions? options = null)
+        RemotePrimaryOptions? options = null, Action<RemotePrimary, Welcome>? onWelcome = null)
     {
         _options = options ?? RemotePrimaryOptions.Default;
         _options.Validate();
@@ -61,6 +69,7 @@ public sealed class RemotePrimary : IGuestInputs, IAsyncDisposable
         Endpoint = endpoint;
         _guest = guest;
         _onRelease = onRelease;
+        _onWelcome = onWelcome;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _outbound.Writer.TryWrite(hello);
         _run = RunAsync();
@@ -169,6 +178,17 @@ public sealed class RemotePrimary : IGuestInputs, IAsyncDisposable
                     {
                         // A claimed connection's bytes go on from what the primary side has committed: it drops any it has twice.
                         foreach (var c in w.Connections) _offsets[c.Id] = c.Received;
+                    }
+                    if (_onWelcome is { } onWelcome)
+                    {
+                        try
+                        {
+                            onWelcome(this, w);
+                        }
+                        catch (Exception e)
+                        {
+                            return $"the welcome callback failed: {e.Message}";
+                        }
                     }
                     welcomed = true;
                     _welcome.TrySetResult(w);

@@ -131,9 +131,11 @@ public sealed class NodeGateways(string node, IPAddress address, Action<string> 
                 // Generation 0: whichever primary of the guest runs on the node the table names. The row's generation runs
                 // ahead of the primary's own while it re-protects (it switches once its new backups are hosted); a stale
                 // primary elsewhere is never asked, and releases of an older generation are ignored by the gateway.
-                next = new RemotePrimary(endpoint, entry.Name, 0, node, served.Gateway.ConnectionIds, served.Gateway.OnRelease);
+                // The failover runs on the remote's reader, before the releases that follow the Welcome reach the gateway
+                // (after it, those could trim input past the Welcome's offsets). Connections the primary gave up are reset.
+                next = new RemotePrimary(endpoint, entry.Name, 0, node, served.Gateway.ConnectionIds, served.Gateway.OnRelease, onWelcome:
+                    (primary, w) => served.Gateway.Failover(primary, w.Connections, w.Lost));
                 var welcome = await next.Welcome.WaitAsync(TimeSpan.FromSeconds(5), token);
-                served.Gateway.Failover(next, welcome.Connections);
                 log($"gateway {entry.Name}: attached to the primary of generation {welcome.Generation} at {entry.Ingress} ({welcome.Connections.Count} connection(s) to resume)");
                 if (current is not null) _ = current.DisposeAsync().AsTask();
                 current = next;
