@@ -106,21 +106,28 @@ public sealed class RunCommandTests
         int port = FreePort.Next();
         using var ft = FtProcess.Start("run", "--expose", $"6379:{port}", FtProcess.Guest("miniredis"));
         ft.WaitForOutput("listening", TimeSpan.FromSeconds(30));
-        Assert.Equal("PONG", Cli(redisCli, port, "PING"));
-        Assert.Equal("OK", Cli(redisCli, port, "SET", "k", "some value"));
-        Assert.Equal("some value", Cli(redisCli, port, "GET", "k"));
-        Assert.Equal("1", Cli(redisCli, port, "INCR", "n"));
+        Assert.Equal("PONG", Cli(redisCli, port, ft, "PING"));
+        Assert.Equal("OK", Cli(redisCli, port, ft, "SET", "k", "some value"));
+        Assert.Equal("some value", Cli(redisCli, port, ft, "GET", "k"));
+        Assert.Equal("1", Cli(redisCli, port, ft, "INCR", "n"));
     }
 
-    private static string Cli(string redisCli, int port, params string[] args)
+    /// <summary>One redis-cli call; a failure says what redis-cli and ft printed (CI once saw an empty reply to SET).</summary>
+    private static string Cli(string redisCli, int port, FtProcess ft, params string[] args)
     {
-        var psi = new System.Diagnostics.ProcessStartInfo(redisCli) { RedirectStandardOutput = true, UseShellExecute = false };
+        var psi = new System.Diagnostics.ProcessStartInfo(redisCli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-p");
         psi.ArgumentList.Add(port.ToString());
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
         Assert.True(p.WaitForExit(30_000), "redis-cli hung");
+        if (output.Length == 0 || p.ExitCode != 0)
+        {
+            Assert.Fail($"redis-cli {string.Join(' ', args)} exited {p.ExitCode} with no reply; its stderr: '{stderr.Result.Trim()}'; " +
+                $"ft {(ft.HasExited ? "has exited" : "runs")}, stdout: '{ft.Stdout.Trim()}', stderr: '{ft.Stderr.Trim()}'");
+        }
         return output.TrimEnd('\n');
     }
 }
