@@ -139,9 +139,32 @@ internal sealed class NodeProcess : IDisposable
         return (dotnet, [assembly]);
     }
 
+    /// <summary>Waiters for a line to come (<see cref="NextLine"/>). Guarded by <see cref="_tail"/>.</summary>
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
+
+    /// <summary>
+    /// Completes with the first line this process prints from now on that <paramref name="match"/> accepts: a trigger
+    /// as quick as the node itself, for a test that must act at a precise moment (status polling is far slower).
+    /// </summary>
+    public Task<string> NextLine(Func<string, bool> match)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_tail) _waiters.Add((match, seen));
+        return seen.Task;
+    }
+
     private void Keep(string? line)
     {
         if (line is null) return;
+        lock (_tail)
+        {
+            for (int i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (!_waiters[i].Match(line)) continue;
+                _waiters[i].Seen.TrySetResult(line);
+                _waiters.RemoveAt(i);
+            }
+        }
         if (!_registered && line.Contains("registered with the coordinator", StringComparison.Ordinal)) _registered = true;
         if (!_joined && (line.Contains("- Welcome from [", StringComparison.Ordinal) || line.Contains("is JOINING itself", StringComparison.Ordinal))) _joined = true;
         lock (_tail)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Event;
@@ -170,9 +171,17 @@ public sealed partial class BackupHostActor : UntypedActor
         }
         ulong committed = hosted.Replica.CommittedEpoch;
         _hosted[promote.Guest] = hosted with { Promoted = true };
-        _log.Info("guest {0} generation {1} epoch {2}: backup -> promoted: resuming the committed state as primary", promote.Guest, promote.Generation, committed);
+        // The old primary may still release what this backup acknowledged, for up to its lease after shipping it: the
+        // new primary's output waits until that lease has surely run out (docs/FAILOVER.md, "The release lease").
+        var notBefore = hosted.Replica.ReleaseNotBefore(_setup.Settings.ReleaseLease);
+        var wait = notBefore is { } nb ? Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), nb) : TimeSpan.Zero;
+        _log.Info("guest {0} generation {1} epoch {2}: backup -> promoted: resuming the committed state as primary{3}", promote.Guest, promote.Generation, committed,
+            wait > TimeSpan.Zero ? $"; its output waits {wait.TotalMilliseconds:0} ms more for the old primary's release lease to run out" : "");
         JournalPromotion(promote.Guest, promote.Generation, hosted.HostedGeneration, committed);
-        var setup = new PrimaryActorSetup(promote.Guest, hosted.GuestId, promote.Generation, guest, [], _setup.Gateway, _setup.Settings, _setup.Observer);
+        var setup = new PrimaryActorSetup(promote.Guest, hosted.GuestId, promote.Generation, guest, [], _setup.Gateway, _setup.Settings, _setup.Observer)
+        {
+            ReleaseNotBefore = notBefore,
+        };
         var name = $"primary-{promote.Guest}";
         // The name is for people reading paths; a predecessor still stopping under it gets the new one a generated name.
         var primary = ActorPath.IsValidPathElement(name) && Context.Child(name).IsNobody() ? Context.ActorOf(PrimaryActor.Props(setup), name) : Context.ActorOf(PrimaryActor.Props(setup));

@@ -21,7 +21,11 @@ public sealed record PrimaryActorSetup(
     IReadOnlyList<IActorRef> BackupHosts,
     IGuestGateway Gateway,
     ReplicaSettings Settings,
-    IActorRef? Observer = null);
+    IActorRef? Observer = null)
+{
+    /// <summary>A promoted backup's: nothing is released before this Stopwatch timestamp (its old primary's lease). Null: no wait.</summary>
+    public long? ReleaseNotBefore { get; init; }
+}
 
 /// <summary>
 /// The primary of one guest on this node: a thin shell around <see cref="PrimaryReplica"/>, which makes every
@@ -155,7 +159,8 @@ public sealed partial class PrimaryActor : UntypedActor, IWithTimers
     private void StartReplica(Dictionary<string, TcpBackupLink> links)
     {
         _links = links;
-        var replica = new PrimaryReplica(_setup.State, _setup.Settings.PrimaryOptionsFor(Guest, _setup.GuestId, _generation), [.. _links.Values], _setup.Gateway.SourceFor(Guest));
+        var options = _setup.Settings.PrimaryOptionsFor(Guest, _setup.GuestId, _generation) with { ReleaseNotBefore = _setup.ReleaseNotBefore };
+        var replica = new PrimaryReplica(_setup.State, options, [.. _links.Values], _setup.Gateway.SourceFor(Guest));
         // Inputs are routed to the replica before its thread starts: the guest is still ours to read here, and a
         // promoted guest's connections tell the gateway what to replay.
         _setup.Gateway.Attach(Guest, _generation, replica, _setup.State.Connections);

@@ -40,6 +40,12 @@ public sealed class BackupReplica(string backupId, Func<GuestCheckpoint, IGuest>
         lock (_lock) return _assembler.Committed?.StateHash();
     }
 
+    /// <summary>The committed state's connections (none before the first checkpoint): for tests and diagnostics.</summary>
+    public IReadOnlyList<ConnectionInfo> CommittedConnections()
+    {
+        lock (_lock) return _assembler.Committed?.Connections ?? [];
+    }
+
     /// <summary>Takes one frame as it came off the wire; a frame that fails its checks asks for a resync.</summary>
     public AssemblyOutcome Receive(ReadOnlyMemory<byte> frameBytes)
     {
@@ -60,7 +66,29 @@ public sealed class BackupReplica(string backupId, Func<GuestCheckpoint, IGuest>
         lock (_lock)
         {
             if (_promoted) return new AssemblyOutcome.Fenced(frame.Generation, _assembler.HighestGeneration);
-            return _assembler.Accept(frame);
+            var outcome = _assembler.Accept(frame);
+            // Taken before the acknowledgement leaves (its sender acts on the outcome), and after the whole epoch arrived,
+            // so after the primary started shipping it: where the primary's lease on it started, or later.
+            if (outcome is AssemblyOutcome.Committed) _lastCommitted = System.Diagnostics.Stopwatch.GetTimestamp();
+            return outcome;
+        }
+    }
+
+    private long _lastCommitted;
+
+    /// <summary>
+    /// The earliest <see cref="System.Diagnostics.Stopwatch"/> timestamp at which this backup, promoted, may release
+    /// output if its old primary keeps a release lease of <paramref name="lease"/> (docs/FAILOVER.md, "The release
+    /// lease"): its last commit (each is acknowledged) plus the lease, plus an eighth of it for clock rates that differ
+    /// between the two processes and for the moment between a primary's lease check and its release. Null before the
+    /// first commit or with no lease.
+    /// </summary>
+    public long? ReleaseNotBefore(TimeSpan lease)
+    {
+        lock (_lock)
+        {
+            if (_lastCommitted == 0 || lease <= TimeSpan.Zero) return null;
+            return _lastCommitted + (long)((lease + lease / 8).TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         }
     }
 

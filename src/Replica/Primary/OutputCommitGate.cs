@@ -34,6 +34,9 @@ public sealed class OutputCommitGate
 
     public ulong ReleasedEpoch { get; private set; }
 
+    /// <summary>Times an acknowledged epoch was not released because its lease had run out (see <see cref="TakeRelease"/>).</summary>
+    public long LateAcknowledgements { get; private set; }
+
     public IReadOnlyCollection<string> Backups => _backups;
 
     /// <summary>Records where every stream stood when epoch <paramref name="epoch"/> ended.</summary>
@@ -76,7 +79,15 @@ public sealed class OutputCommitGate
     }
 
     /// <summary>The release now allowed, if any: the newest epoch every backup of the generation has acknowledged.</summary>
-    public Release? TakeRelease()
+    /// <param name="leaseHolds">
+    /// Whether the acknowledgements of an epoch may still be acted on (docs/FAILOVER.md, "The release lease"): false
+    /// once the lease that started when the epoch was shipped has run out, for then a backup that acknowledged it may
+    /// have been promoted and be releasing under the next generation. Asked of the newest acknowledged epoch only:
+    /// older ones were shipped earlier, so their leases ran out first. If it does not hold, nothing is released now;
+    /// a later epoch acknowledged in time releases everything up to it. Null: no lease. Not asked when the guest runs
+    /// without backups, whose releases depend on no acknowledgement.
+    /// </param>
+    public Release? TakeRelease(Func<ulong, bool>? leaseHolds = null)
     {
         if (Fenced || _boundaries.Count == 0) return null;
         // With no backup left the guest runs unprotected and releases at once (DESIGN §5, backup lost).
@@ -88,6 +99,11 @@ public sealed class OutputCommitGate
             epoch = e;
         }
         if (epoch is null) return null;
+        if (_backups.Count > 0 && leaseHolds is not null && !leaseHolds(epoch.Value))
+        {
+            LateAcknowledgements++;
+            return null;
+        }
         var (streams, connections) = _boundaries[epoch.Value];
         foreach (var e in _boundaries.Keys.Where(k => k <= epoch.Value).ToList()) _boundaries.Remove(e);
         ReleasedEpoch = epoch.Value;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FaultTolerant.Replica.Inputs;
 
 namespace FaultTolerant.Replica.Primary;
@@ -7,7 +8,10 @@ public sealed partial class PrimaryReplica
 {
     private void TryRelease()
     {
-        while (_gate.TakeRelease() is { } release)
+        // A promoted backup's first release waits out the lease its old primary may still be releasing under. The loop
+        // ends epochs while output is held, and each one comes back here.
+        if (_options.ReleaseNotBefore is { } notBefore && Stopwatch.GetTimestamp() < notBefore) return;
+        while (_gate.TakeRelease(_options.ReleaseLease > TimeSpan.Zero ? LeaseHolds : null) is { } release)
         {
             var current = _guest.OutputMarks().ToDictionary(m => m.StreamId);
             var output = new List<ReleasedOutput>();
@@ -23,6 +27,7 @@ public sealed partial class PrimaryReplica
                 _guest.ReleaseOutput(stream, mark.Sent);
             }
             Interlocked.Exchange(ref _released, (long)release.Epoch);
+            foreach (var shipped in _shipper.ShippedAt.Keys.Where(k => k <= release.Epoch).ToList()) _shipper.ShippedAt.TryRemove(shipped, out _);
             var tag = new KeyValuePair<string, object?>("guest", _options.GuestName);
             if (_epochEndedAt.Remove(release.Epoch, out var endedAt)) ReplicaMetrics.AckLatency.Record((_clock.Elapsed - endedAt).TotalMilliseconds, tag);
             foreach (var old in _epochEndedAt.Keys.Where(k => k < release.Epoch).ToList()) _epochEndedAt.Remove(old);
@@ -34,7 +39,17 @@ public sealed partial class PrimaryReplica
             _lastReleasedGeneration = release.Generation;
             _options.ReleaseObserver?.Released(_options.GuestName, release.Generation, release.Epoch, System.Diagnostics.Stopwatch.GetTimestamp());
         }
+        Interlocked.Exchange(ref _lateAcknowledgements, _gate.LateAcknowledgements);
     }
+
+    /// <summary>Whether epoch <paramref name="epoch"/>'s acknowledgements may still release it: within the lease of its shipping.</summary>
+    private bool LeaseHolds(ulong epoch) =>
+        _shipper.ShippedAt.TryGetValue(epoch, out long shippedAt) && Stopwatch.GetElapsedTime(shippedAt) < _options.ReleaseLease;
+
+    /// <summary>Acknowledged epochs not released because their lease had run out: acknowledgements slower than the lease.</summary>
+    public long LateAcknowledgements => Interlocked.Read(ref _lateAcknowledgements);
+
+    private long _lateAcknowledgements;
 
     /// <summary>The generation of the last release (0 before the first): what the release observer's span is under.</summary>
     private ulong _lastReleasedGeneration;

@@ -66,6 +66,12 @@ public sealed partial class PrimaryReplica
 
     private sealed class Shipper(PrimaryOptions options)
     {
+        /// <summary>
+        /// When the shipper took up each epoch not yet released (a <see cref="System.Diagnostics.Stopwatch"/> timestamp):
+        /// where the epoch's release lease starts. Before any backup can have received it, so before any acknowledgement.
+        /// </summary>
+        public ConcurrentDictionary<ulong, long> ShippedAt { get; } = new();
+
         private readonly BlockingCollection<ShipJob> _queue = [];
         private readonly CheckpointEncoder _encoder = new(options.GuestId, new ShippedPageCache(options.CacheBytes), options.Lz4);
         private Thread? _thread;
@@ -94,6 +100,7 @@ public sealed partial class PrimaryReplica
             var tag = new KeyValuePair<string, object?>("guest", options.GuestName);
             foreach (var job in _queue.GetConsumingEnumerable())
             {
+                if (job is ShipJob.Epoch epoch) ShippedAt[epoch.Number] = System.Diagnostics.Stopwatch.GetTimestamp();
                 job.Run(_encoder, tag);
                 Interlocked.Add(ref _backlog, -job.Bytes);
             }

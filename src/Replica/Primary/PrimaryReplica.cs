@@ -26,6 +26,22 @@ public sealed record PrimaryOptions(string GuestName, ulong GuestId, ulong Gener
 
     /// <summary>Told of every release and of the primary's end, on the guest thread (the node's release journal); null: nobody.</summary>
     public IReleaseObserver? ReleaseObserver { get; init; }
+
+    /// <summary>
+    /// The release lease (docs/FAILOVER.md, "The release lease"): an epoch's output is released on its backups'
+    /// acknowledgements only within this long of when the epoch was shipped, on this process's monotonic clock. A
+    /// promoted backup waits as long after its own last acknowledgement before its first release, so every release of
+    /// an old primary precedes every release of its successor, even one that was paused or cut off and resumes.
+    /// 300 ms by default (<c>ft.replica.release-lease</c>); <see cref="TimeSpan.Zero"/>: no lease, which is safe only
+    /// where no backup is ever promoted while its old primary may still run.
+    /// </summary>
+    public TimeSpan ReleaseLease { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>
+    /// A <see cref="System.Diagnostics.Stopwatch"/> timestamp before which nothing is released: a promoted backup's
+    /// last acknowledgement plus the lease its old primary kept (<c>BackupReplica.ReleaseNotBefore</c>). Null: none.
+    /// </summary>
+    public long? ReleaseNotBefore { get; init; }
 }
 
 /// <summary>Why a primary stopped.</summary>

@@ -32,6 +32,12 @@ public sealed partial record ReplicaSettings(
     TimeSpan AckTimeout,
     DataChannelSettings DataChannel)
 {
+    /// <summary>
+    /// <c>release-lease</c>: how long after shipping an epoch its acknowledgements may release it, and how long a
+    /// promoted backup waits after its last acknowledgement before its first release (docs/FAILOVER.md).
+    /// </summary>
+    public TimeSpan ReleaseLease { get; init; } = TimeSpan.FromMilliseconds(300);
+
     /// <summary><c>release-journal</c>: null (the default) keeps no journal.</summary>
     public ReleaseJournalSettings? Journal { get; init; }
 
@@ -66,6 +72,11 @@ public sealed partial record ReplicaSettings(
         {
             throw reader.Refuse("ack-timeout", $"{Ms(ackTimeout)} is not longer than epoch.max-interval ({Ms(max)}): every backup would be reported silent between two acks; set it to several epochs at least (default 5s)");
         }
+        var lease = reader.PositiveDuration("release-lease");
+        if (lease >= ackTimeout)
+        {
+            throw reader.Refuse("release-lease", $"{Ms(lease)} is not shorter than ack-timeout ({Ms(ackTimeout)}): a backup whose acknowledgements come too late to release anything would never be reported silent; keep it well under (default 300ms)");
+        }
         return new ReplicaSettings(
             new EpochPolicy(max, min),
             reader.PositiveLong("run-slice", "instructions"),
@@ -75,6 +86,7 @@ public sealed partial record ReplicaSettings(
             ackTimeout,
             ReadDataChannel(reader))
         {
+            ReleaseLease = lease,
             Journal = reader.OptionalText("release-journal.file") is { } file
                 ? new ReleaseJournalSettings(file, reader.OptionalText("release-journal.node") ?? $"pid-{Environment.ProcessId}")
                 : null,
@@ -94,6 +106,7 @@ public sealed partial record ReplicaSettings(
             Slice = RunSlice,
             CacheBytes = XorCacheBytes,
             Lz4 = Lz4,
+            ReleaseLease = ReleaseLease,
             ReleaseObserver = Journal is { } journal ? ReleaseJournal.Shared(journal.File, journal.Node) : null,
         };
 

@@ -36,10 +36,15 @@ public sealed class BackupMidSyncTests(ITestOutputHelper output)
             $"{backup.Name} promoted at a generation above {generation}");
         await load.Progress(100, "after the failover");
 
+        // The moment the primary starts the pre-copy to the restarted node is when it says it is re-protected by it; the
+        // node is killed right then, on that log line (polling the status is too slow to catch a sync of a second or two).
+        var syncing = backup.NextLine(l => l.Contains("guest kv generation", StringComparison.Ordinal) && l.Contains("-> Running (re-protected by", StringComparison.Ordinal));
         var restarted = kv.Cluster.Restart(primary);
         kv.Say($"{primary.Name} restarted; it is to be killed again as soon as it syncs as the backup");
-        var caught = await CatchSync(kv, primary.AkkaAddress);
+        var started = await kv.Within(syncing, "the primary to start syncing the restarted node");
         restarted.Kill();
+        kv.Say($"the primary: {started.Trim()}");
+        var caught = await CatchSync(kv, primary.AkkaAddress);
         kv.Say($"SIGKILL {primary.Name} during its initial sync: generation {LocalCluster.Generation(caught, KvCluster.Guest)}, "
             + $"backups [{string.Join(", ", KvCluster.Backups(caught).Select(kv.NameOf))}], phase {LocalCluster.Phase(caught, KvCluster.Guest)}, "
             + $"primary's phase {KvCluster.PrimaryPhase(caught)}, committed epoch {KvCluster.CommittedEpoch(caught)} (the new backup has acknowledged nothing)");
@@ -62,9 +67,9 @@ public sealed class BackupMidSyncTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Polls until the node at <paramref name="node"/> is the guest's backup in the middle of its initial sync: the
-    /// primary runs with it in its commit gate (it answered the coordinator) and it has acknowledged nothing yet.
-    /// Fails if the sync is seen complete first: the fill is then too small to catch it.
+    /// After the kill: the status must show the node at <paramref name="node"/> as the guest's backup that acknowledged
+    /// nothing — the primary runs with it in its commit gate (it answered the coordinator), committed epoch 0 — so the
+    /// kill did come during the initial sync. Fails if the sync is seen complete: the fill is then too small.
     /// </summary>
     private static async Task<JsonElement> CatchSync(KvCluster kv, string node)
     {

@@ -94,4 +94,27 @@ public sealed class OutputCommitGateTests
     {
         Assert.Equal(ends, EpochPolicy.Default.ShouldEnd(TimeSpan.FromMilliseconds(ms), outputWaiting));
     }
+
+    [Fact]
+    public void An_acknowledgement_past_its_lease_releases_nothing_and_a_later_one_in_time_releases_everything_up_to_it()
+    {
+        var gate = Gate("b1");
+        var fresh = new HashSet<ulong> { 5 };
+        gate.Acked("b1", 1, 3);
+        Assert.Null(gate.TakeRelease(fresh.Contains)); // epoch 3's lease ran out before its ack came
+        Assert.Equal(1, gate.LateAcknowledgements);
+        gate.Acked("b1", 1, 5);
+        var release = gate.TakeRelease(fresh.Contains)!;
+        Assert.Equal(5UL, release.Epoch);
+        Assert.Equal(500, release.Streams[16].Sent); // epochs 1-4 go out with it
+    }
+
+    [Fact]
+    public void Without_backups_the_lease_is_not_asked()
+    {
+        var gate = Gate("b1");
+        gate.NewGeneration(2, stillPrimary: true, []);
+        Assert.Equal(5UL, gate.TakeRelease(_ => throw new InvalidOperationException("asked"))!.Epoch);
+        Assert.Equal(0, gate.LateAcknowledgements);
+    }
 }

@@ -23,6 +23,8 @@ public sealed class ReplicaSettingsTests
         Assert.False(d.Lz4);
         Assert.Equal(TimeSpan.FromSeconds(5), d.RecruitTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), d.AckTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), d.ReleaseLease);
+        Assert.Equal(d.ReleaseLease, d.PrimaryOptionsFor("g", 1, 1).ReleaseLease);
         Assert.Equal("127.0.0.1", d.DataChannel.Hostname);
         Assert.Equal(0, d.DataChannel.Port);
         Assert.Equal(64L << 20, d.DataChannel.SendQueueLimit);
@@ -110,6 +112,8 @@ public sealed class ReplicaSettingsTests
     [InlineData("lz4", "maybe")]
     [InlineData("recruit-timeout", "0s")]
     [InlineData("ack-timeout", "-1s")]
+    [InlineData("release-lease", "0ms")]
+    [InlineData("release-lease", "soon")]
     [InlineData("data-channel.hostname", "\"\"")]
     [InlineData("data-channel.port", "-1")]
     [InlineData("data-channel.port", "65536")]
@@ -150,6 +154,15 @@ public sealed class ReplicaSettingsTests
         var e = Refused("ft.replica { epoch.max-interval = 100ms, ack-timeout = 100ms }");
         Assert.Equal("ft.replica.ack-timeout", e.Key);
         Assert.Contains("epoch.max-interval", e.Message);
+    }
+
+    [Fact]
+    public void A_release_lease_not_shorter_than_the_ack_timeout_is_refused()
+    {
+        var e = Refused("ft.replica { ack-timeout = 2s, release-lease = 2s }");
+        Assert.Equal("ft.replica.release-lease", e.Key);
+        Assert.Contains("ack-timeout", e.Message);
+        Assert.Equal(TimeSpan.FromSeconds(1), Parse("ft.replica { ack-timeout = 2s, release-lease = 1s }").ReleaseLease);
     }
 
     [Fact]
