@@ -23,7 +23,10 @@ internal static class NodeRuntime
     {
         var settings = ClusterSettings.Create(system.Settings.Config);
         var replica = ReplicaSettings.Create(system.Settings.Config);
-        return new CoordinatorSettings(settings.MajorityTimeout, settings.SuspectPingTimeout, replica.RecruitTimeout + TimeSpan.FromSeconds(3), settings.MajorityFirstTimeout);
+        return new CoordinatorSettings(settings.MajorityTimeout, settings.SuspectPingTimeout, replica.RecruitTimeout + TimeSpan.FromSeconds(3), settings.MajorityFirstTimeout)
+        {
+            IndirectDownAfter = settings.IndirectDownAfter,
+        };
     }
 
     public static void Start(ActorSystem system, IActorRegistry registry, IDependencyResolver resolver, FaultTolerantNodeOptions options)

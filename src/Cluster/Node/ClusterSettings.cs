@@ -35,6 +35,9 @@ public sealed record ClusterSettings
 
     public required TimeSpan SuspectPingTimeout { get; init; }
 
+    /// <summary>ft.cluster.placement.indirect-down-after.</summary>
+    public required TimeSpan IndirectDownAfter { get; init; }
+
     public required TimeSpan OrphanTimeout { get; init; }
 
     /// <summary>ft.cluster.ingress.max-unacknowledged-output.</summary>
@@ -121,6 +124,7 @@ public sealed record ClusterSettings
             MajorityTimeout = Positive(c, "placement.majority-timeout"),
             MajorityFirstTimeout = Positive(c, "placement.majority-first-timeout"),
             SuspectPingTimeout = Positive(c, "placement.suspect-ping-timeout"),
+            IndirectDownAfter = Positive(c, "placement.indirect-down-after"),
             OrphanTimeout = Positive(c, "placement.orphan-timeout"),
             IngressMaxUnacknowledgedOutput = Bytes(c, "ingress.max-unacknowledged-output"),
             IngressHelloTimeout = Positive(c, "ingress.hello-timeout"),

@@ -1,5 +1,6 @@
 using Akka.Event;
 using Akka.Actor;
+using Akka.Cluster;
 using FaultTolerant.Replica.Actors;
 using FaultTolerant.Replica.Primary;
 
@@ -23,7 +24,9 @@ public sealed partial class PlacementCoordinator
     {
         if (confirm && await Answers(address))
         {
-            _log.Warning("node {0} is {1} to the failure detector but answers a ping: nothing is done", address, why);
+            _log.Warning("node {0} is {1} to the failure detector but answers a ping: nothing is done now", address, why);
+            // Unreachable to another member, not to this one: perhaps two members that cannot reach each other.
+            if (!Timers.IsTimerActive(nameof(CheckIndirect))) Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter);
             return;
         }
         foreach (var entry in _table.Values.Where(g => g.Primary == address).ToList())
@@ -34,6 +37,31 @@ public sealed partial class PlacementCoordinator
         {
             await DropBackups(entry, [address], $"backup node {address} is {why}");
         }
+    }
+
+    /// <summary>
+    /// Members marked unreachable that still answer this coordinator cannot reach one another (RELIABILITY.md findings 6
+    /// and 7: a cut between the two workers, or two workers that lost each other after a quick restart). Left alone, the
+    /// split brain resolver downs all of them after <c>stable-after</c> — the primary and the backup of a guest together,
+    /// and the guest with them. While it still is so, and the members this coordinator reaches (by the failure detector
+    /// or by ping) are a majority, one of them is downed now (<see cref="PlacementDecisions.ChooseToDown"/>): its
+    /// primaries fail over to the others, which stay.
+    /// </summary>
+    private async Task OnCheckIndirect()
+    {
+        var state = _cluster.State;
+        var unreachable = state.Unreachable.Where(m => m.Status == MemberStatus.Up && m.Address != _cluster.SelfAddress).Select(m => m.Address.ToString()).ToList();
+        if (unreachable.Count < 2) return;
+        var answers = await Task.WhenAll(unreachable.Select(Answers));
+        var answering = unreachable.Where((_, i) => answers[i]).ToHashSet();
+        var voters = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)
+            .Select(m => new Voter(m.Address.ToString(), !state.Unreachable.Contains(m) || answering.Contains(m.Address.ToString()))).ToList();
+        if (!PlacementDecisions.HasMajority(voters)) return;
+        var members = answering.Select(a => new IndirectMember(a, _table.Values.Count(g => g.Primary == a), _table.Values.Count(g => g.Backups.Contains(a)))).ToList();
+        if (PlacementDecisions.ChooseToDown(members) is not { } down) return;
+        _log.Warning("members {0} cannot reach one another but each answers the coordinator; the split brain resolver would down all of them. " +
+            "Downing {1} (the fewest primaries) so that the others stay", string.Join(", ", answering), down);
+        _cluster.Down(Address.Parse(down));
     }
 
     /// <summary>Whether the node's agent answers a ping within the suspect timeout.</summary>
@@ -113,6 +141,11 @@ public sealed partial class PlacementCoordinator
     /// <summary>Every guest looked at again: a primary on a lost node fails over, a guest short of backups is re-protected.</summary>
     private async Task OnReconcile()
     {
+        // Two or more members unreachable: perhaps to each other only (no majority by the detector's word, then).
+        if (_cluster.State.Unreachable.Count >= 2 && !Timers.IsTimerActive(nameof(CheckIndirect)))
+        {
+            Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter);
+        }
         if (!HasMajority()) return;
         foreach (var entry in _table.Values.ToList())
         {

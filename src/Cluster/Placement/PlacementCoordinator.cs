@@ -13,6 +13,9 @@ namespace FaultTolerant.Cluster.Placement;
 /// <param name="MajorityFirstTimeout">The first, short try of a majority write (see placement.majority-first-timeout); null: 400 ms.</param>
 public sealed record CoordinatorSettings(TimeSpan MajorityTimeout, TimeSpan SuspectPingTimeout, TimeSpan AskTimeout, TimeSpan? MajorityFirstTimeout = null)
 {
+    /// <summary>How long members that cannot reach one another, but answer the coordinator, are left before one is downed (<c>placement.indirect-down-after</c>).</summary>
+    public TimeSpan IndirectDownAfter { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The first try's timeout, never longer than the whole.</summary>
     public TimeSpan FirstTry => MajorityFirstTimeout is { } first && first < MajorityTimeout ? first : TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(400).Ticks, MajorityTimeout.Ticks));
 }
@@ -122,6 +125,7 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
         ReceiveAsync<FailoverGuest>(OnFailoverGuest);
         Receive<GetClusterStatus>(OnStatus);
         ReceiveAsync<ClusterEvent.UnreachableMember>(u => OnNodeLost(u.Member.Address.ToString(), "unreachable", confirm: true));
+        ReceiveAsync<CheckIndirect>(_ => OnCheckIndirect());
         ReceiveAsync<ClusterEvent.MemberRemoved>(r =>
         {
             var address = r.Member.Address.ToString();
@@ -257,6 +261,11 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
     }
 
     /// <summary>Looks at every guest and repairs what it can: lost primaries, missing backups.</summary>
+    private sealed record CheckIndirect
+    {
+        public static readonly CheckIndirect Instance = new();
+    }
+
     private sealed record Reconcile
     {
         public static readonly Reconcile Instance = new();

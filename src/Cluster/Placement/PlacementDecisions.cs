@@ -6,6 +6,9 @@ public readonly record struct Voter(string Address, bool Reachable);
 /// <summary>A backup that said how far it is: its committed epoch (0: nothing committed).</summary>
 public readonly record struct Candidate(string Address, ulong CommittedEpoch);
 
+/// <summary>A member that others cannot reach but the coordinator can, with what it hosts.</summary>
+public readonly record struct IndirectMember(string Address, int Primaries, int Backups);
+
 /// <summary>
 /// The coordinator's decisions, as pure functions of the facts it gathered (the actor only gathers and applies):
 /// whether it may decide at all, and which backup is promoted. docs/FAILOVER.md argues why these keep two primaries
@@ -39,4 +42,16 @@ public static class PlacementDecisions
     /// </summary>
     public static bool StillCurrent(GuestEntry cached, GuestEntry? read) =>
         read is not null && read.Generation == cached.Generation && read.Primary == cached.Primary;
+
+    /// <summary>
+    /// Of members that cannot reach one another while the coordinator reaches them all — which Akka's split brain
+    /// resolver would down together (<c>DownIndirectlyConnected</c>), taking the primary and the backup of a guest at
+    /// once — the one to down so that the others stay: the one hosting the fewest primaries (its guests fail over to
+    /// backups elsewhere), then the fewest backups, then the highest address. Null with fewer than two: a single member
+    /// unreachable to others is not a connection between two that the coordinator can settle.
+    /// </summary>
+    public static string? ChooseToDown(IReadOnlyCollection<IndirectMember> members) =>
+        members.Count < 2
+            ? null
+            : members.OrderBy(m => m.Primaries).ThenBy(m => m.Backups).ThenByDescending(m => m.Address, StringComparer.Ordinal).First().Address;
 }

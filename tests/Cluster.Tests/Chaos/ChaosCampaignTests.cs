@@ -14,12 +14,9 @@ namespace FaultTolerant.Cluster.Tests.Chaos;
 [Collection(FailoverCollection.Name)]
 public sealed class ChaosCampaignTests(ITestOutputHelper output)
 {
-    // Disabled, not weakened: on the current code this campaign (seed 7) fails at its 7th fault, a kill of the primary's
-    // node restarted 0.4 s later, on open findings of docs/RELIABILITY.md — 7 (after a quick restart on the same
-    // address the two workers mark each other unreachable and the split brain resolver downs both, so the guest's state
-    // is gone) and, with pauses and partitions, 5 (a late release of committed output counts as an overlap). Run it by
-    // hand with `ft chaos --duration 60 --seed 7 --min-kills 5 --min-partitions 2`; enable it when those are settled.
-    [Fact(Skip = "fails on open findings 5 and 7 of docs/RELIABILITY.md (issue 5 stays open); run ft chaos by hand")]
+    // Seed 7: its faults include a kill of the primary's node restarted 0.4 s later, kills of the backup and the witness,
+    // a pause, and partitions of the backup and a one-way cut (findings 5 and 7 of docs/RELIABILITY.md were found here).
+    [Fact]
     public void A_one_minute_seeded_campaign_loses_nothing_stays_linearizable_and_never_has_two_primaries_releasing()
     {
         var outDirectory = Directory.CreateTempSubdirectory("ft-chaos-ci-").FullName;

@@ -64,4 +64,20 @@ public sealed class PlacementDecisionsTests
         Assert.False(PlacementDecisions.StillCurrent(Row(3, "a"), Row(2, "a")));
         Assert.False(PlacementDecisions.StillCurrent(Row(3, "a"), null));
     }
+
+    [Fact]
+    public void Of_two_members_that_lost_each_other_the_one_with_fewer_primaries_is_downed()
+    {
+        Assert.Equal("b", PlacementDecisions.ChooseToDown([new IndirectMember("a", 1, 0), new IndirectMember("b", 0, 1)]));
+        Assert.Equal("a", PlacementDecisions.ChooseToDown([new IndirectMember("a", 0, 1), new IndirectMember("b", 0, 2)]));
+        // All alike: the highest address, so that every coordinator would choose the same.
+        Assert.Equal("b", PlacementDecisions.ChooseToDown([new IndirectMember("b", 0, 0), new IndirectMember("a", 0, 0)]));
+    }
+
+    [Fact]
+    public void A_single_member_unreachable_to_others_is_not_downed_by_the_coordinator()
+    {
+        Assert.Null(PlacementDecisions.ChooseToDown([new IndirectMember("a", 0, 0)]));
+        Assert.Null(PlacementDecisions.ChooseToDown([]));
+    }
 }
