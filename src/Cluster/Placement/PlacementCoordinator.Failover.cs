@@ -29,7 +29,6 @@ public sealed partial class PlacementCoordinator
             if (!Timers.IsTimerActive(nameof(CheckIndirect))) Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter);
             return;
         }
-        if (confirm) DownSilent(address, why);
         foreach (var entry in _table.Values.Where(g => g.Primary == address).ToList())
         {
             await FailOver(entry, $"its primary's node {address} is {why}");
@@ -63,21 +62,6 @@ public sealed partial class PlacementCoordinator
         _log.Warning("members {0} cannot reach one another but each answers the coordinator; the split brain resolver would down all of them. " +
             "Downing {1} (the fewest primaries) so that the others stay", string.Join(", ", answering), down);
         _cluster.Down(Address.Parse(down));
-    }
-
-    /// <summary>
-    /// A member that this coordinator cannot reach (the detector says so and it does not answer a ping) is downed now,
-    /// while this side has a majority, as the split brain resolver would after <c>stable-after</c> if it were the only
-    /// one unreachable. It must not wait for the resolver: if the silent member is unreachable to this node only (the
-    /// coordinator is itself one of two workers that lost each other, RELIABILITY.md finding 7), the resolver downs
-    /// both — this node with its primaries too. A wrong guess costs that member a restart, never a second primary.
-    /// </summary>
-    private void DownSilent(string address, string why)
-    {
-        var member = _cluster.State.Members.FirstOrDefault(m => m.Address.ToString() == address);
-        if (member is null || member.Status is not (MemberStatus.Up or MemberStatus.WeaklyUp) || !HasMajority()) return;
-        _log.Warning("node {0} is {1} and does not answer the coordinator: downing it now rather than leaving it to the split brain resolver", address, why);
-        _cluster.Down(member.Address);
     }
 
     /// <summary>Whether the node's agent answers a ping within the suspect timeout.</summary>
@@ -169,7 +153,6 @@ public sealed partial class PlacementCoordinator
             if (!IsReachable(entry.Primary))
             {
                 if (await Answers(entry.Primary)) continue;
-                DownSilent(entry.Primary, "not reachable");
                 await FailOver(entry, $"its primary's node {entry.Primary} is not reachable and does not answer");
                 continue;
             }
