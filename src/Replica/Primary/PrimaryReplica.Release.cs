@@ -11,7 +11,7 @@ public sealed partial class PrimaryReplica
         // A promoted backup's first release waits out the lease its old primary may still be releasing under. The loop
         // ends epochs while output is held, and each one comes back here.
         if (_options.ReleaseNotBefore is { } notBefore && Stopwatch.GetTimestamp() < notBefore) return;
-        while (_gate.TakeRelease(_options.ReleaseLease > TimeSpan.Zero ? LeaseHolds : null) is { } release)
+        while (_gate.TakeRelease(_leaseHolds) is { } release)
         {
             var current = _guest.OutputMarks().ToDictionary(m => m.StreamId);
             var output = new List<ReleasedOutput>();
@@ -41,6 +41,9 @@ public sealed partial class PrimaryReplica
         }
         Interlocked.Exchange(ref _lateAcknowledgements, _gate.LateAcknowledgements);
     }
+
+    /// <summary><see cref="LeaseHolds"/> as one delegate made once (this runs on the guest thread every epoch); null without a lease.</summary>
+    private readonly Func<ulong, bool>? _leaseHolds;
 
     /// <summary>Whether epoch <paramref name="epoch"/>'s acknowledgements may still release it: within the lease of its shipping.</summary>
     private bool LeaseHolds(ulong epoch) =>

@@ -90,6 +90,7 @@ public sealed partial class PrimaryReplica : IGuestInputs
         _links = [.. backups];
         _gate = new OutputCommitGate(options.Generation, _links.Select(l => l.BackupId));
         _shipper = new Shipper(options);
+        _leaseHolds = options.ReleaseLease > TimeSpan.Zero ? LeaseHolds : null;
     }
 
     /// <summary>Completes when the primary stops, saying why.</summary>
