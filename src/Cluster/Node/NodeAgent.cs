@@ -54,6 +54,10 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
             _registered = true;
         });
         Receive<Ping>(p => Sender.Tell(new Pong(p.Id, _setup.Address)));
+        // Answered from the ask's continuation: the agent goes on with its mailbox while the target has time to answer.
+        Receive<ProbeThrough>(p => p.Target.Ask<Pong>(new Ping(p.Id), TimeSpan.FromMilliseconds(p.TimeoutMilliseconds))
+            .ContinueWith(t => new Probed(p.Id, _setup.Address, t.IsCompletedSuccessfully), TaskScheduler.Default)
+            .PipeTo(Sender));
         Receive<CheckPorts>(c => Sender.Tell(new PortsChecked(_setup.Address, ProbePorts(c.Ports))));
         ReceiveAsync<RunGuest>(OnRunGuest);
         // The read's answer only until the subscription has spoken: a Changed is always the newer view.

@@ -147,6 +147,16 @@ public sealed record Ping(long Id) : IClusterMessage;
 public sealed record Pong(long Id, string Address) : IClusterMessage;
 
 /// <summary>
+/// Asks a node's agent to ping <paramref name="Target"/> (another node's agent) for the coordinator, and say whether it
+/// answered within <paramref name="TimeoutMilliseconds"/>: an indirect probe, as SWIM has. A member the coordinator
+/// cannot reach but a third member can is not dead: the coordinator's node and it have lost each other.
+/// </summary>
+public sealed record ProbeThrough(long Id, IActorRef Target, int TimeoutMilliseconds) : IClusterMessage;
+
+/// <summary>What an indirect probe found: whether the target answered the node <paramref name="Via"/>.</summary>
+public sealed record Probed(long Id, string Via, bool Answered) : IClusterMessage;
+
+/// <summary>
 /// Asks a worker's agent whether its gateway could listen on these cluster ports now (it binds each on its gateway
 /// address and lets go at once): a start request is refused before anything is written if one is taken.
 /// </summary>
@@ -164,7 +174,7 @@ public static class ClusterProtocol
         typeof(PortMapping), typeof(GuestEntry), typeof(RegisterNode), typeof(NodeRegistered),
         typeof(StartGuest), typeof(StopGuest), typeof(FailoverGuest), typeof(CommandResult),
         typeof(GetClusterStatus), typeof(NodeStatus), typeof(GuestStatus), typeof(ClusterStatus),
-        typeof(RunGuest), typeof(RunGuestResult), typeof(Ping), typeof(Pong), typeof(CheckPorts), typeof(PortsChecked),
+        typeof(RunGuest), typeof(RunGuestResult), typeof(Ping), typeof(Pong), typeof(ProbeThrough), typeof(Probed), typeof(CheckPorts), typeof(PortsChecked),
     ];
 
     /// <summary>What the messages contain beyond primitives and strings: enums and arrays Hyperion names on the wire.</summary>

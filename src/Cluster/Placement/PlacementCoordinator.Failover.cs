@@ -22,12 +22,16 @@ public sealed partial class PlacementCoordinator
     /// </summary>
     private async Task OnNodeLost(string address, string why, bool confirm = false)
     {
-        if (confirm && await Answers(address))
+        if (confirm)
         {
-            _log.Warning("node {0} is {1} to the failure detector but answers a ping: nothing is done now", address, why);
-            // Unreachable to another member, not to this one: perhaps two members that cannot reach each other.
+            // Perhaps two members that cannot reach each other — this node and that one, or that one and another — whom
+            // the resolver would down together: looked at again shortly, whatever the ping says.
             if (!Timers.IsTimerActive(nameof(CheckIndirect))) Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter);
-            return;
+            if (await Answers(address))
+            {
+                _log.Warning("node {0} is {1} to the failure detector but answers a ping: nothing is done now", address, why);
+                return;
+            }
         }
         foreach (var entry in _table.Values.Where(g => g.Primary == address).ToList())
         {
@@ -40,28 +44,70 @@ public sealed partial class PlacementCoordinator
     }
 
     /// <summary>
-    /// Members marked unreachable that still answer this coordinator cannot reach one another (RELIABILITY.md findings 6
-    /// and 7: a cut between the two workers, or two workers that lost each other after a quick restart). Left alone, the
-    /// split brain resolver downs all of them after <c>stable-after</c> — the primary and the backup of a guest together,
-    /// and the guest with them. While it still is so, and the members this coordinator reaches (by the failure detector
-    /// or by ping) are a majority, one of them is downed now (<see cref="PlacementDecisions.ChooseToDown"/>): its
-    /// primaries fail over to the others, which stay.
+    /// Members that cannot reach one another while a third member reaches them (RELIABILITY.md findings 6 and 7: a cut
+    /// between the two workers, or two workers that lost each other after a quick restart). Left alone, the split brain
+    /// resolver downs all of them after <c>stable-after</c> — the primary and the backup of a guest together, and the
+    /// guest with them. Two kinds are found here:
+    /// <list type="bullet">
+    /// <item>unreachable members that answer this coordinator's ping: they lost some other member;</item>
+    /// <item>unreachable members that do not answer this coordinator but answer a probe sent through another member
+    /// (<see cref="ProbeThrough"/>): they and this coordinator's own node lost each other, so this node is one of the
+    /// pair. A member nobody reaches (dead, or paused) is neither: it is left to failover and the resolver.</item>
+    /// </list>
+    /// While it still is so, and the members reached (by the failure detector, by ping or by probe) are a majority, one
+    /// of them is downed now (<see cref="PlacementDecisions.ChooseToDown"/>, perhaps this node): its primaries fail over
+    /// to the others, which stay.
     /// </summary>
     private async Task OnCheckIndirect()
     {
         var state = _cluster.State;
         var unreachable = state.Unreachable.Where(m => m.Status == MemberStatus.Up && m.Address != _cluster.SelfAddress).Select(m => m.Address.ToString()).ToList();
-        if (unreachable.Count < 2) return;
+        if (unreachable.Count == 0) return;
         var answers = await Task.WhenAll(unreachable.Select(Answers));
         var answering = unreachable.Where((_, i) => answers[i]).ToHashSet();
+        var silent = unreachable.Where((_, i) => !answers[i]).ToList();
+        var probes = await Task.WhenAll(silent.Select(a => AnswersThroughOthers(a, answering)));
+        var reachedByOthers = silent.Where((_, i) => probes[i] is not null).ToList();
+        var indirect = answering.Concat(reachedByOthers).ToHashSet();
+        if (reachedByOthers.Count > 0) indirect.Add(SelfAddress);
+        if (indirect.Count < 2) return;
         var voters = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)
-            .Select(m => new Voter(m.Address.ToString(), !state.Unreachable.Contains(m) || answering.Contains(m.Address.ToString()))).ToList();
+            .Select(m => new Voter(m.Address.ToString(), !state.Unreachable.Contains(m) || indirect.Contains(m.Address.ToString()))).ToList();
         if (!PlacementDecisions.HasMajority(voters)) return;
-        var members = answering.Select(a => new IndirectMember(a, _table.Values.Count(g => g.Primary == a), _table.Values.Count(g => g.Backups.Contains(a)))).ToList();
+        var members = indirect.Select(a => new IndirectMember(a, _table.Values.Count(g => g.Primary == a), _table.Values.Count(g => g.Backups.Contains(a)))).ToList();
         if (PlacementDecisions.ChooseToDown(members) is not { } down) return;
-        _log.Warning("members {0} cannot reach one another but each answers the coordinator; the split brain resolver would down all of them. " +
-            "Downing {1} (the fewest primaries) so that the others stay", string.Join(", ", answering), down);
+        foreach (var (address, i) in silent.Select((a, i) => (a, i)).Where(x => probes[x.i] is not null))
+        {
+            _log.Warning("member {0} does not answer this coordinator's node but answers {1}: the two have lost each other", address, probes[i]);
+        }
+        _log.Warning("members {0} cannot reach one another but a third member reaches each; the split brain resolver would down all of them. " +
+            "Downing {1} (the fewest primaries){2} so that the others stay", string.Join(", ", indirect.Order(StringComparer.Ordinal)), down,
+            down == SelfAddress ? ", this coordinator's own node," : "");
         _cluster.Down(Address.Parse(down));
+    }
+
+    /// <summary>
+    /// Whether another member reaches <paramref name="address"/>: every registered node this coordinator reaches (other
+    /// than the target) is asked to ping it, all at once. The first that saw an answer, or null.
+    /// </summary>
+    private async Task<string?> AnswersThroughOthers(string address, IReadOnlySet<string> answering)
+    {
+        if (!_nodes.TryGetValue(address, out var target)) return null;
+        var through = _nodes.Values.Where(n => n.Address != address && n.Address != SelfAddress && (IsReachable(n.Address) || answering.Contains(n.Address))).ToList();
+        int timeout = (int)_settings.SuspectPingTimeout.TotalMilliseconds;
+        var results = await Task.WhenAll(through.Select(async n =>
+        {
+            try
+            {
+                var probed = await n.Agent.Ask<Probed>(new ProbeThrough(Interlocked.Increment(ref _pings), target.Agent, timeout), _settings.SuspectPingTimeout * 2);
+                return probed.Answered ? probed.Via : null;
+            }
+            catch (AskTimeoutException)
+            {
+                return null;
+            }
+        }));
+        return results.FirstOrDefault(v => v is not null);
     }
 
     /// <summary>Whether the node's agent answers a ping within the suspect timeout.</summary>

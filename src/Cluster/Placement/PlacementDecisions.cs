@@ -6,7 +6,7 @@ public readonly record struct Voter(string Address, bool Reachable);
 /// <summary>A backup that said how far it is: its committed epoch (0: nothing committed).</summary>
 public readonly record struct Candidate(string Address, ulong CommittedEpoch);
 
-/// <summary>A member that others cannot reach but the coordinator can, with what it hosts.</summary>
+/// <summary>A member that some other member cannot reach while a third member reaches it, with what it hosts.</summary>
 public readonly record struct IndirectMember(string Address, int Primaries, int Backups);
 
 /// <summary>
@@ -44,7 +44,7 @@ public static class PlacementDecisions
         read is not null && read.Generation == cached.Generation && read.Primary == cached.Primary;
 
     /// <summary>
-    /// Of members that cannot reach one another while the coordinator reaches them all — which Akka's split brain
+    /// Of members that cannot reach one another while a third member reaches each of them — which Akka's split brain
     /// resolver would down together (<c>DownIndirectlyConnected</c>), taking the primary and the backup of a guest at
     /// once — the one to down so that the others stay: the one hosting the fewest primaries (its guests fail over to
     /// backups elsewhere), then the fewest backups, then the highest address. Null with fewer than two: a single member

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FaultTolerant.Cluster.Chaos;
 using FaultTolerant.Cluster.Cli;
 using FaultTolerant.Cluster.Harness;
 using FaultTolerant.Cluster.Node;
@@ -26,9 +27,10 @@ internal sealed class KvCluster : IAsyncDisposable
     private readonly Stopwatch _clock;
     private bool _passed;
 
-    private KvCluster(LocalCluster cluster, ITestOutputHelper output, CancellationTokenSource bound, Stopwatch clock, string logs)
+    private KvCluster(LocalCluster cluster, ITestOutputHelper output, CancellationTokenSource bound, Stopwatch clock, string logs, Network? network)
     {
         Cluster = cluster;
+        Network = network;
         _output = output;
         _bound = bound;
         _clock = clock;
@@ -37,6 +39,9 @@ internal sealed class KvCluster : IAsyncDisposable
     }
 
     public LocalCluster Cluster { get; }
+
+    /// <summary>The nodes' network namespaces, when the cluster was started in them (node i in start order: the witness, worker-a, worker-b).</summary>
+    public Network? Network { get; }
 
     /// <summary>The guest's cluster port, on every worker's gateway.</summary>
     public int Port { get; }
@@ -47,24 +52,35 @@ internal sealed class KvCluster : IAsyncDisposable
     /// <summary>Cancelled when the test's time is up.</summary>
     public CancellationToken Cancellation => _bound.Token;
 
-    /// <summary>Starts the nodes and the guest, and waits until it runs protected and every worker's gateway listens.</summary>
-    public static async Task<KvCluster> StartAsync(ITestOutputHelper output, TimeSpan? bound = null)
+    /// <summary>
+    /// Starts the nodes and the guest, and waits until it runs protected and every worker's gateway listens. With
+    /// <paramref name="namespaces"/> each node runs in a network namespace of its own (root only), so that links between
+    /// nodes can be cut; the namespaces are removed when the cluster is disposed.
+    /// </summary>
+    public static async Task<KvCluster> StartAsync(ITestOutputHelper output, TimeSpan? bound = null, bool namespaces = false)
     {
         var clock = Stopwatch.StartNew();
         var logs = Directory.CreateTempSubdirectory("ft-failover-").FullName;
         output.WriteLine($"node logs: {logs}");
         var limit = new CancellationTokenSource(bound ?? TimeSpan.FromSeconds(90));
         LocalCluster cluster;
+        Network? network = null;
         try
         {
-            cluster = await LocalCluster.StartAsync(new LocalClusterOptions(Workers: 2, Witnesses: 1, LogDirectory: logs), limit.Token, output.WriteLine);
+            if (namespaces) network = Network.Create(3, output.WriteLine);
+            var options = new LocalClusterOptions(Workers: 2, Witnesses: 1, LogDirectory: logs)
+            {
+                Placements = network is null ? null : [.. Enumerable.Range(0, 3).Select(network.Placement)],
+            };
+            cluster = await LocalCluster.StartAsync(options, limit.Token, output.WriteLine);
         }
-        catch (Exception e) when (e is ClusterHarnessException or OperationCanceledException)
+        catch (Exception e) when (e is ClusterHarnessException or OperationCanceledException or ChaosNetworkException)
         {
+            network?.Dispose();
             limit.Dispose();
             throw new ClusterHarnessException($"the cluster did not start: {e.Message}\nnode logs: {logs}");
         }
-        var kv = new KvCluster(cluster, output, limit, clock, logs);
+        var kv = new KvCluster(cluster, output, limit, clock, logs, network);
         try
         {
             await kv.StartGuestAsync();
@@ -233,6 +249,7 @@ internal sealed class KvCluster : IAsyncDisposable
     {
         Say(_passed ? "done; stopping the nodes" : $"stopping the nodes; their logs stay in {Logs}");
         await Cluster.DisposeAsync();
+        Network?.Dispose();
         _bound.Dispose();
         if (_passed)
         {
