@@ -51,7 +51,7 @@ internal static class NodeRuntime
         var address = cluster.SelfAddress.ToString();
         var advertised = $"{settings.IngressAdvertised}:{ingress.LocalEndpoint.Port}";
         var agent = system.ActorOf(NodeAgent.Props(new NodeAgentSetup(address, settings.Role, replica, ingress, advertised, gateways,
-            settings.GatewayAddress.ToString(), coordinator)), "node");
+            settings.GatewayAddress.ToString(), coordinator)), NodeAgent.Name);
         registry.Register<NodeAgent>(agent);
         registry.Register<GuestDeclarations>(system.ActorOf(GuestDeclarations.Props(coordinator), "guests"));
 

@@ -29,6 +29,9 @@ public sealed record NodeAgentSetup(
 /// </summary>
 public sealed class NodeAgent : ReceiveActor, IWithTimers
 {
+    /// <summary>The agent's name under <c>/user</c> on every node: a node that has not registered is reached by its address and this.</summary>
+    public const string Name = "node";
+
     private readonly NodeAgentSetup _setup;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _replicas = ActorRefs.Nobody;
@@ -55,7 +58,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         });
         Receive<Ping>(p => Sender.Tell(new Pong(p.Id, _setup.Address)));
         // Answered from the ask's continuation: the agent goes on with its mailbox while the target has time to answer.
-        Receive<ProbeThrough>(p => p.Target.Ask<Pong>(new Ping(p.Id), TimeSpan.FromMilliseconds(p.TimeoutMilliseconds))
+        Receive<ProbeThrough>(p => Context.ActorSelection(AgentPath(p.Target)).Ask<Pong>(new Ping(p.Id), TimeSpan.FromMilliseconds(p.TimeoutMilliseconds))
             .ContinueWith(t => new Probed(p.Id, _setup.Address, t.IsCompletedSuccessfully), TaskScheduler.Default)
             .PipeTo(Sender));
         Receive<CheckPorts>(c => Sender.Tell(new PortsChecked(_setup.Address, ProbePorts(c.Ports))));
@@ -72,6 +75,9 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The agent of the node at <paramref name="address"/> (an Akka address), whichever incarnation runs there now.</summary>
+    public static string AgentPath(string address) => $"{address}/user/{Name}";
 
     public static Props Props(NodeAgentSetup setup) => Akka.Actor.Props.Create(() => new NodeAgent(setup));
 

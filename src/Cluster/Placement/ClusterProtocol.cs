@@ -147,11 +147,12 @@ public sealed record Ping(long Id) : IClusterMessage;
 public sealed record Pong(long Id, string Address) : IClusterMessage;
 
 /// <summary>
-/// Asks a node's agent to ping <paramref name="Target"/> (another node's agent) for the coordinator, and say whether it
-/// answered within <paramref name="TimeoutMilliseconds"/>: an indirect probe, as SWIM has. A member the coordinator
-/// cannot reach but a third member can is not dead: the coordinator's node and it have lost each other.
+/// Asks a node's agent to ping the agent of the node at <paramref name="Target"/> (an Akka address: the node may not have
+/// registered — it cannot, if it lost the coordinator's node) and say whether it answered within
+/// <paramref name="TimeoutMilliseconds"/>: an indirect probe, as SWIM has. A member the coordinator cannot reach but a
+/// third member can is not dead: the coordinator's node and it have lost each other.
 /// </summary>
-public sealed record ProbeThrough(long Id, IActorRef Target, int TimeoutMilliseconds) : IClusterMessage;
+public sealed record ProbeThrough(long Id, string Target, int TimeoutMilliseconds) : IClusterMessage;
 
 /// <summary>What an indirect probe found: whether the target answered the node <paramref name="Via"/>.</summary>
 public sealed record Probed(long Id, string Via, bool Answered) : IClusterMessage;

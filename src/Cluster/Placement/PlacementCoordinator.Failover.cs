@@ -74,7 +74,7 @@ public sealed partial class PlacementCoordinator
         var voters = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)
             .Select(m => new Voter(m.Address.ToString(), !state.Unreachable.Contains(m) || indirect.Contains(m.Address.ToString()))).ToList();
         if (!PlacementDecisions.HasMajority(voters)) return;
-        var members = indirect.Select(a => new IndirectMember(a, _table.Values.Count(g => g.Primary == a), _table.Values.Count(g => g.Backups.Contains(a)))).ToList();
+        var members = indirect.Select(a => new IndirectMember(a, _table.Values.Count(g => g.Primary == a), _table.Values.Count(g => g.Backups.Contains(a)), a == SelfAddress)).ToList();
         if (PlacementDecisions.ChooseToDown(members) is not { } down) return;
         foreach (var (address, i) in silent.Select((a, i) => (a, i)).Where(x => probes[x.i] is not null))
         {
@@ -88,18 +88,19 @@ public sealed partial class PlacementCoordinator
 
     /// <summary>
     /// Whether another member reaches <paramref name="address"/>: every registered node this coordinator reaches (other
-    /// than the target) is asked to ping it, all at once. The first that saw an answer, or null.
+    /// than the target) is asked to ping it, all at once. The target is named by address, not by its registration: a
+    /// node restarted on its address that lost the coordinator's node could never register. The first that saw an
+    /// answer, or null.
     /// </summary>
     private async Task<string?> AnswersThroughOthers(string address, IReadOnlySet<string> answering)
     {
-        if (!_nodes.TryGetValue(address, out var target)) return null;
         var through = _nodes.Values.Where(n => n.Address != address && n.Address != SelfAddress && (IsReachable(n.Address) || answering.Contains(n.Address))).ToList();
         int timeout = (int)_settings.SuspectPingTimeout.TotalMilliseconds;
         var results = await Task.WhenAll(through.Select(async n =>
         {
             try
             {
-                var probed = await n.Agent.Ask<Probed>(new ProbeThrough(Interlocked.Increment(ref _pings), target.Agent, timeout), _settings.SuspectPingTimeout * 2);
+                var probed = await n.Agent.Ask<Probed>(new ProbeThrough(Interlocked.Increment(ref _pings), address, timeout), _settings.SuspectPingTimeout * 2);
                 return probed.Answered ? probed.Via : null;
             }
             catch (AskTimeoutException)
@@ -110,13 +111,17 @@ public sealed partial class PlacementCoordinator
         return results.FirstOrDefault(v => v is not null);
     }
 
-    /// <summary>Whether the node's agent answers a ping within the suspect timeout.</summary>
+    /// <summary>
+    /// Whether the node's agent answers a ping within the suspect timeout: the agent it registered (the incarnation the
+    /// table's rows refer to), or, for a node that has not registered, whatever agent runs at its address.
+    /// </summary>
     private async Task<bool> Answers(string address)
     {
-        if (!_nodes.TryGetValue(address, out var node)) return false;
         try
         {
-            await node.Agent.Ask<Pong>(new Ping(Interlocked.Increment(ref _pings)), _settings.SuspectPingTimeout);
+            var ping = new Ping(Interlocked.Increment(ref _pings));
+            if (_nodes.TryGetValue(address, out var node)) await node.Agent.Ask<Pong>(ping, _settings.SuspectPingTimeout);
+            else await Context.ActorSelection(Node.NodeAgent.AgentPath(address)).Ask<Pong>(ping, _settings.SuspectPingTimeout);
             return true;
         }
         catch (AskTimeoutException)

@@ -6,8 +6,8 @@ public readonly record struct Voter(string Address, bool Reachable);
 /// <summary>A backup that said how far it is: its committed epoch (0: nothing committed).</summary>
 public readonly record struct Candidate(string Address, ulong CommittedEpoch);
 
-/// <summary>A member that some other member cannot reach while a third member reaches it, with what it hosts.</summary>
-public readonly record struct IndirectMember(string Address, int Primaries, int Backups);
+/// <summary>A member that some other member cannot reach while a third member reaches it, with what it hosts and whether the coordinator runs there.</summary>
+public readonly record struct IndirectMember(string Address, int Primaries, int Backups, bool Coordinator = false);
 
 /// <summary>
 /// The coordinator's decisions, as pure functions of the facts it gathered (the actor only gathers and applies):
@@ -47,11 +47,13 @@ public static class PlacementDecisions
     /// Of members that cannot reach one another while a third member reaches each of them — which Akka's split brain
     /// resolver would down together (<c>DownIndirectlyConnected</c>), taking the primary and the backup of a guest at
     /// once — the one to down so that the others stay: the one hosting the fewest primaries (its guests fail over to
-    /// backups elsewhere), then the fewest backups, then the highest address. Null with fewer than two: a single member
-    /// unreachable to others is not a connection between two that the coordinator can settle.
+    /// backups elsewhere), then the fewest backups, then not the coordinator's own node (downing it moves the singleton:
+    /// seconds without decisions), then the highest address. Null with fewer than two: a single member unreachable to
+    /// others is not a connection between two that the coordinator can settle.
     /// </summary>
     public static string? ChooseToDown(IReadOnlyCollection<IndirectMember> members) =>
         members.Count < 2
             ? null
-            : members.OrderBy(m => m.Primaries).ThenBy(m => m.Backups).ThenByDescending(m => m.Address, StringComparer.Ordinal).First().Address;
+            : members.OrderBy(m => m.Primaries).ThenBy(m => m.Backups).ThenBy(m => m.Coordinator)
+                .ThenByDescending(m => m.Address, StringComparer.Ordinal).First().Address;
 }

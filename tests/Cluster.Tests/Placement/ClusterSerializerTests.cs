@@ -45,7 +45,7 @@ public sealed class ClusterSerializerTests : IDisposable
         yield return new RunGuestResult("kv", 1, false, "no");
         yield return new Ping(7);
         yield return new Pong(7, "akka.tcp://ft@127.0.0.1:4101");
-        yield return new ProbeThrough(8, actor, 300);
+        yield return new ProbeThrough(8, "akka.tcp://ft@127.0.0.1:4102", 300);
         yield return new Probed(8, "akka.tcp://ft@127.0.0.1:4100", true);
         yield return new CommandResult(false, "no guest named kv", null, RefusalReason.UnknownGuest);
         yield return new CheckPorts([7379, 7380]);

@@ -75,6 +75,16 @@ public sealed class PlacementDecisionsTests
     }
 
     [Fact]
+    public void Of_two_alike_members_that_lost_each_other_the_coordinators_own_node_stays()
+    {
+        // RELIABILITY.md finding 7: the witness (coordinator) and a worker restarted on its address lost each other;
+        // neither hosts anything. Downing the witness would move the singleton; the restarted worker goes.
+        Assert.Equal("a", PlacementDecisions.ChooseToDown([new IndirectMember("b", 0, 0, Coordinator: true), new IndirectMember("a", 0, 0)]));
+        // What it hosts still comes first: the coordinator's node with no primary goes before a primary's node.
+        Assert.Equal("b", PlacementDecisions.ChooseToDown([new IndirectMember("b", 0, 0, Coordinator: true), new IndirectMember("a", 1, 0)]));
+    }
+
+    [Fact]
     public void A_single_member_unreachable_to_others_is_not_downed_by_the_coordinator()
     {
         Assert.Null(PlacementDecisions.ChooseToDown([new IndirectMember("a", 0, 0)]));
