@@ -192,8 +192,10 @@ public sealed partial class PlacementCoordinator
     /// <summary>Every guest looked at again: a primary on a lost node fails over, a guest short of backups is re-protected.</summary>
     private async Task OnReconcile()
     {
-        // Two or more members unreachable: perhaps to each other only (no majority by the detector's word, then).
-        if (_cluster.State.Unreachable.Count >= 2 && !Timers.IsTimerActive(nameof(CheckIndirect)))
+        // A member unreachable: perhaps only to another member, or only to this coordinator's node — two that lost each
+        // other, whom the resolver would down together. Looked at here too, not only on the reachability event: a
+        // coordinator that just took over (the singleton moved) dropped the events it got while it read the table.
+        if (_cluster.State.Unreachable.Any(m => m.Status == MemberStatus.Up) && !Timers.IsTimerActive(nameof(CheckIndirect)))
         {
             Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter);
         }
