@@ -47,16 +47,19 @@ public sealed partial class PlacementCoordinator
     /// Members that cannot reach one another while a third member reaches them (RELIABILITY.md findings 6 and 7: a cut
     /// between the two workers, or two workers that lost each other after a quick restart). Left alone, the split brain
     /// resolver downs all of them after <c>stable-after</c> — the primary and the backup of a guest together, and the
-    /// guest with them. Two kinds are found here:
+    /// guest with them. A pair is believed only on a probe that failed between its two members, seen from both sides of
+    /// this coordinator:
     /// <list type="bullet">
-    /// <item>unreachable members that answer this coordinator's ping: they lost some other member;</item>
-    /// <item>unreachable members that do not answer this coordinator but answer a probe sent through another member
-    /// (<see cref="ProbeThrough"/>): they and this coordinator's own node lost each other, so this node is one of the
-    /// pair. A member nobody reaches (dead, or paused) is neither: it is left to failover and the resolver.</item>
+    /// <item>an unreachable member that answers this coordinator's ping is probed by every other member; one that
+    /// cannot reach it is its pair. If every member reaches it, its unreachability was this coordinator's node's own
+    /// and is over (a pause or a cut of this node that just healed: its detector lags) — nothing is downed;</item>
+    /// <item>an unreachable member that does not answer this coordinator but answers a probe sent through another member
+    /// (<see cref="ProbeThrough"/>) is in a pair with this coordinator's own node. A member nobody reaches (dead, or
+    /// paused) is in no pair: it is left to failover and the resolver.</item>
     /// </list>
-    /// While it still is so, and the members reached (by the failure detector, by ping or by probe) are a majority, one
-    /// of them is downed now (<see cref="PlacementDecisions.ChooseToDown"/>, perhaps this node): its primaries fail over
-    /// to the others, which stay.
+    /// While a pair is found, and the members reached (by the failure detector, by ping or by probe) are a majority,
+    /// one member of the pairs is downed now (<see cref="PlacementDecisions.ChooseToDown"/>, perhaps this node): its
+    /// primaries fail over to the others, which stay.
     /// </summary>
     private async Task OnCheckIndirect()
     {
@@ -65,50 +68,51 @@ public sealed partial class PlacementCoordinator
         if (unreachable.Count == 0) return;
         var answers = await Task.WhenAll(unreachable.Select(Answers));
         var answering = unreachable.Where((_, i) => answers[i]).ToHashSet();
-        var silent = unreachable.Where((_, i) => !answers[i]).ToList();
-        var probes = await Task.WhenAll(silent.Select(a => AnswersThroughOthers(a, answering)));
-        var reachedByOthers = silent.Where((_, i) => probes[i] is not null).ToList();
-        var indirect = answering.Concat(reachedByOthers).ToHashSet();
-        if (reachedByOthers.Count > 0) indirect.Add(SelfAddress);
-        if (indirect.Count < 2) return;
+        // Every (prober, target) pair at once: members that answer are probed by the other members this coordinator
+        // reaches; silent ones by all of those.
+        var probers = _nodes.Values.Where(n => n.Address != SelfAddress && (IsReachable(n.Address) || answering.Contains(n.Address))).ToList();
+        var asked = unreachable.SelectMany(target => probers.Where(p => p.Address != target).Select(p => (Via: p.Address, Target: target, Probe: Probe(p, target)))).ToList();
+        await Task.WhenAll(asked.Select(x => x.Probe));
+        var pairs = new List<(string A, string B)>();
+        foreach (var x in asked)
+        {
+            bool? reached = x.Probe.Result;
+            // An answering member that another cannot reach; a silent member that another reaches (this node cannot).
+            if (answering.Contains(x.Target) && reached == false) pairs.Add((x.Via, x.Target));
+            else if (!answering.Contains(x.Target) && reached == true) pairs.Add((SelfAddress, x.Target));
+        }
+        if (pairs.Count == 0) return;
+        var indirect = pairs.SelectMany(p => new[] { p.A, p.B }).ToHashSet();
+        var reachedByOthers = pairs.Where(p => p.A == SelfAddress).Select(p => p.B).ToHashSet();
         var voters = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)
-            .Select(m => new Voter(m.Address.ToString(), !state.Unreachable.Contains(m) || indirect.Contains(m.Address.ToString()))).ToList();
+            .Select(m => m.Address.ToString())
+            .Select(a => new Voter(a, !state.Unreachable.Any(u => u.Address.ToString() == a) || answering.Contains(a) || reachedByOthers.Contains(a))).ToList();
         if (!PlacementDecisions.HasMajority(voters)) return;
         var members = indirect.Select(a => new IndirectMember(a, _table.Values.Count(g => g.Primary == a), _table.Values.Count(g => g.Backups.Contains(a)), a == SelfAddress)).ToList();
         if (PlacementDecisions.ChooseToDown(members) is not { } down) return;
-        foreach (var (address, i) in silent.Select((a, i) => (a, i)).Where(x => probes[x.i] is not null))
-        {
-            _log.Warning("member {0} does not answer this coordinator's node but answers {1}: the two have lost each other", address, probes[i]);
-        }
-        _log.Warning("members {0} cannot reach one another but a third member reaches each; the split brain resolver would down all of them. " +
-            "Downing {1} (the fewest primaries){2} so that the others stay", string.Join(", ", indirect.Order(StringComparer.Ordinal)), down,
-            down == SelfAddress ? ", this coordinator's own node," : "");
+        _log.Warning("members {0} cannot reach one another ({1}) but a third member reaches each; the split brain resolver would down all of them. " +
+            "Downing {2} (the fewest primaries){3} so that the others stay", string.Join(", ", indirect.Order(StringComparer.Ordinal)),
+            string.Join("; ", pairs.Distinct().Select(p => $"{p.A} and {p.B}")), down, down == SelfAddress ? ", this coordinator's own node," : "");
         _cluster.Down(Address.Parse(down));
     }
 
     /// <summary>
-    /// Whether another member reaches <paramref name="address"/>: every registered node this coordinator reaches (other
-    /// than the target) is asked to ping it, all at once. The target is named by address, not by its registration: a
-    /// node restarted on its address that lost the coordinator's node could never register. The first that saw an
-    /// answer, or null.
+    /// Whether <paramref name="via"/>'s agent reaches the agent at <paramref name="target"/>: true or false as it says,
+    /// null if it did not say in time (then nothing is known). The target is named by address, not by its registration:
+    /// a node restarted on its address that lost the coordinator's node could never register.
     /// </summary>
-    private async Task<string?> AnswersThroughOthers(string address, IReadOnlySet<string> answering)
+    private async Task<bool?> Probe(RegisterNode via, string target)
     {
-        var through = _nodes.Values.Where(n => n.Address != address && n.Address != SelfAddress && (IsReachable(n.Address) || answering.Contains(n.Address))).ToList();
-        int timeout = (int)_settings.SuspectPingTimeout.TotalMilliseconds;
-        var results = await Task.WhenAll(through.Select(async n =>
+        try
         {
-            try
-            {
-                var probed = await n.Agent.Ask<Probed>(new ProbeThrough(Interlocked.Increment(ref _pings), address, timeout), _settings.SuspectPingTimeout * 2);
-                return probed.Answered ? probed.Via : null;
-            }
-            catch (AskTimeoutException)
-            {
-                return null;
-            }
-        }));
-        return results.FirstOrDefault(v => v is not null);
+            var probed = await via.Agent.Ask<Probed>(new ProbeThrough(Interlocked.Increment(ref _pings), target, (int)_settings.SuspectPingTimeout.TotalMilliseconds),
+                _settings.SuspectPingTimeout * 2);
+            return probed.Answered;
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
