@@ -70,6 +70,9 @@ internal sealed class Network : IDisposable
     {
         Sweep(say);
         string run = $"{Prefix}{Environment.ProcessId}";
+        // What this process made before and did not remove (a test process makes one network after another under one
+        // name, and the sweep leaves a live owner's alone).
+        Remove(run, 0, say);
         var network = new Network(run, FreeSubnet(), nodes, say);
         try
         {

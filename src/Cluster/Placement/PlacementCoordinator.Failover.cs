@@ -66,20 +66,23 @@ public sealed partial class PlacementCoordinator
         var state = _cluster.State;
         var unreachable = state.Unreachable.Where(m => m.Status == MemberStatus.Up && m.Address != _cluster.SelfAddress).Select(m => m.Address.ToString()).ToList();
         if (unreachable.Count == 0) return;
-        var answers = await Task.WhenAll(unreachable.Select(Answers));
+        var answers = await Task.WhenAll(unreachable.Select(a => Answers(a, byAddress: true)));
         var answering = unreachable.Where((_, i) => answers[i]).ToHashSet();
         // Every (prober, target) pair at once: members that answer are probed by the other members this coordinator
-        // reaches; silent ones by all of those.
+        // reaches; silent ones by all of those. A silent one is pinged again by this node at the same time: "silent to
+        // this node, reached by another" must be one moment's evidence — not a ping that failed during a cut that
+        // healed before the probe, or before a paused node resumed.
         var probers = _nodes.Values.Where(n => n.Address != SelfAddress && (IsReachable(n.Address) || answering.Contains(n.Address))).ToList();
         var asked = unreachable.SelectMany(target => probers.Where(p => p.Address != target).Select(p => (Via: p.Address, Target: target, Probe: Probe(p, target)))).ToList();
-        await Task.WhenAll(asked.Select(x => x.Probe));
+        var again = unreachable.Where(t => !answering.Contains(t)).ToDictionary(t => t, t => Answers(t, byAddress: true));
+        await Task.WhenAll(asked.Select(x => (Task)x.Probe).Concat(again.Values));
         var pairs = new List<(string A, string B)>();
         foreach (var x in asked)
         {
             bool? reached = x.Probe.Result;
             // An answering member that another cannot reach; a silent member that another reaches (this node cannot).
             if (answering.Contains(x.Target) && reached == false) pairs.Add((x.Via, x.Target));
-            else if (!answering.Contains(x.Target) && reached == true) pairs.Add((SelfAddress, x.Target));
+            else if (again.TryGetValue(x.Target, out var ping) && !ping.Result && reached == true) pairs.Add((SelfAddress, x.Target));
         }
         if (pairs.Count == 0) return;
         var indirect = pairs.SelectMany(p => new[] { p.A, p.B }).ToHashSet();
@@ -117,15 +120,20 @@ public sealed partial class PlacementCoordinator
 
     /// <summary>
     /// Whether the node's agent answers a ping within the suspect timeout: the agent it registered (the incarnation the
-    /// table's rows refer to), or, for a node that has not registered, whatever agent runs at its address.
+    /// table's rows refer to). With <paramref name="byAddress"/>, a node that has not registered is pinged through
+    /// whatever agent runs at its address (the lost-pair check, which asks about the process, not the incarnation);
+    /// otherwise it does not answer — a new incarnation answering for an old one would keep its guests from failing over.
     /// </summary>
-    private async Task<bool> Answers(string address)
+    private Task<bool> Answers(string address) => Answers(address, byAddress: false);
+
+    private async Task<bool> Answers(string address, bool byAddress)
     {
         try
         {
             var ping = new Ping(Interlocked.Increment(ref _pings));
             if (_nodes.TryGetValue(address, out var node)) await node.Agent.Ask<Pong>(ping, _settings.SuspectPingTimeout);
-            else await Context.ActorSelection(Node.NodeAgent.AgentPath(address)).Ask<Pong>(ping, _settings.SuspectPingTimeout);
+            else if (byAddress) await Context.ActorSelection(Node.NodeAgent.AgentPath(address)).Ask<Pong>(ping, _settings.SuspectPingTimeout);
+            else return false;
             return true;
         }
         catch (AskTimeoutException)

@@ -248,9 +248,16 @@ internal sealed class KvCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Say(_passed ? "done; stopping the nodes" : $"stopping the nodes; their logs stay in {Logs}");
-        await Cluster.DisposeAsync();
-        Network?.Dispose();
-        _bound.Dispose();
+        try
+        {
+            await Cluster.DisposeAsync();
+        }
+        finally
+        {
+            // Always: a test process's namespaces are not swept by the next run (it is alive), only by this.
+            Network?.Dispose();
+            _bound.Dispose();
+        }
         if (_passed)
         {
             try
