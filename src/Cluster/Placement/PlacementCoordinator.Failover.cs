@@ -14,6 +14,10 @@ public sealed partial class PlacementCoordinator
 {
     private long _pings;
 
+    /// <summary>The pairs of members the last lost-pair check found, and when: one is downed only if two checks in a row find it.</summary>
+    private HashSet<(string, string)> _pairsSeen = [];
+    private DateTime _pairsSeenAt;
+
     /// <summary>
     /// A member is unreachable or gone: its primaries fail over, its backups are replaced. With
     /// <paramref name="confirm"/> (the failure detector's word only) the node is pinged first, and one that answers is
@@ -84,7 +88,26 @@ public sealed partial class PlacementCoordinator
             if (answering.Contains(x.Target) && reached == false) pairs.Add((x.Via, x.Target));
             else if (again.TryGetValue(x.Target, out var ping) && !ping.Result && reached == true) pairs.Add((SelfAddress, x.Target));
         }
-        if (pairs.Count == 0) return;
+        // Believed only when the previous check, moments ago, found the same pair: a cut healing one rule at a time, or
+        // a link that drops for a moment, shows a pair once (seed 1 of the record on 6639554: during a heal the
+        // coordinator on the primary's node saw the backup silent but reached by the witness, and downed it, while the
+        // other side's resolver downed the primary's node — the guest lost).
+        var now = DateTime.UtcNow;
+        var found = pairs.Select(p => string.CompareOrdinal(p.A, p.B) < 0 ? (p.A, p.B) : (p.B, p.A)).ToHashSet();
+        bool recent = now - _pairsSeenAt < _settings.IndirectDownAfter * 3;
+        var confirmed = found.Where(p => recent && _pairsSeen.Contains(p)).ToList();
+        _pairsSeen = found;
+        _pairsSeenAt = now;
+        if (confirmed.Count == 0)
+        {
+            if (found.Count > 0)
+            {
+                _log.Info("members that may have lost each other: {0}; looking again before anyone is downed", string.Join("; ", found.Select(p => $"{p.Item1} and {p.Item2}")));
+                Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter / 2);
+            }
+            return;
+        }
+        pairs = confirmed;
         var indirect = pairs.SelectMany(p => new[] { p.A, p.B }).ToHashSet();
         var reachedByOthers = pairs.Where(p => p.A == SelfAddress).Select(p => p.B).ToHashSet();
         var voters = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)

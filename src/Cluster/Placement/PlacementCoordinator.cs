@@ -13,8 +13,8 @@ namespace FaultTolerant.Cluster.Placement;
 /// <param name="MajorityFirstTimeout">The first, short try of a majority write (see placement.majority-first-timeout); null: 400 ms.</param>
 public sealed record CoordinatorSettings(TimeSpan MajorityTimeout, TimeSpan SuspectPingTimeout, TimeSpan AskTimeout, TimeSpan? MajorityFirstTimeout = null)
 {
-    /// <summary>How long members that cannot reach one another, but answer the coordinator, are left before one is downed (<c>placement.indirect-down-after</c>).</summary>
-    public TimeSpan IndirectDownAfter { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long after a member looks unreachable the coordinator looks for two members that lost each other, and half that between its two looks (<c>placement.indirect-down-after</c>).</summary>
+    public TimeSpan IndirectDownAfter { get; init; } = TimeSpan.FromMilliseconds(600);
 
     /// <summary>The first try's timeout, never longer than the whole.</summary>
     public TimeSpan FirstTry => MajorityFirstTimeout is { } first && first < MajorityTimeout ? first : TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(400).Ticks, MajorityTimeout.Ticks));

@@ -24,7 +24,7 @@ public sealed class ClusterSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(3), s.MajorityTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(400), s.MajorityFirstTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(300), s.SuspectPingTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(1), s.IndirectDownAfter);
+        Assert.Equal(TimeSpan.FromMilliseconds(600), s.IndirectDownAfter);
         Assert.Equal(TimeSpan.FromSeconds(5), s.OrphanTimeout);
         Assert.Equal(16L << 20, s.IngressMaxUnacknowledgedOutput);
         Assert.Equal(TimeSpan.FromSeconds(5), s.IngressHelloTimeout);
