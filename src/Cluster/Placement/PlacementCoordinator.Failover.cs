@@ -30,7 +30,7 @@ public sealed partial class PlacementCoordinator
         {
             // Perhaps two members that cannot reach each other — this node and that one, or that one and another — whom
             // the resolver would down together: looked at again shortly, whatever the ping says.
-            if (!Timers.IsTimerActive(nameof(CheckIndirect))) Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter);
+            LookForLostPairsSoon();
             if (await Answers(address))
             {
                 _log.Warning("node {0} is {1} to the failure detector but answers a ping: nothing is done now", address, why);
@@ -80,25 +80,18 @@ public sealed partial class PlacementCoordinator
         var asked = unreachable.SelectMany(target => probers.Where(p => p.Address != target).Select(p => (Via: p.Address, Target: target, Probe: Probe(p, target)))).ToList();
         var again = unreachable.Where(t => !answering.Contains(t)).ToDictionary(t => t, t => Answers(t, byAddress: true));
         await Task.WhenAll(asked.Select(x => (Task)x.Probe).Concat(again.Values));
-        var pairs = new List<(string A, string B)>();
-        foreach (var x in asked)
-        {
-            bool? reached = x.Probe.Result;
-            // An answering member that another cannot reach; a silent member that another reaches (this node cannot).
-            if (answering.Contains(x.Target) && reached == false) pairs.Add((x.Via, x.Target));
-            else if (again.TryGetValue(x.Target, out var ping) && !ping.Result && reached == true) pairs.Add((SelfAddress, x.Target));
-        }
+        var found = PlacementDecisions.LostPairs(SelfAddress, answering, again.ToDictionary(kv => kv.Key, kv => kv.Value.Result),
+            asked.Select(x => new ProbeResult(x.Via, x.Target, x.Probe.Result)));
         // Believed only when the previous check, moments ago, found the same pair: a cut healing one rule at a time, or
         // a link that drops for a moment, shows a pair once (seed 1 of the record on 6639554: during a heal the
         // coordinator on the primary's node saw the backup silent but reached by the witness, and downed it, while the
         // other side's resolver downed the primary's node — the guest lost).
         var now = DateTime.UtcNow;
-        var found = pairs.Select(p => string.CompareOrdinal(p.A, p.B) < 0 ? (p.A, p.B) : (p.B, p.A)).ToHashSet();
         bool recent = now - _pairsSeenAt < _settings.IndirectDownAfter * 3;
-        var confirmed = found.Where(p => recent && _pairsSeen.Contains(p)).ToList();
+        var pairs = found.Where(p => recent && _pairsSeen.Contains(p)).ToList();
         _pairsSeen = found;
         _pairsSeenAt = now;
-        if (confirmed.Count == 0)
+        if (pairs.Count == 0)
         {
             if (found.Count > 0)
             {
@@ -107,19 +100,24 @@ public sealed partial class PlacementCoordinator
             }
             return;
         }
-        pairs = confirmed;
-        var indirect = pairs.SelectMany(p => new[] { p.A, p.B }).ToHashSet();
-        var reachedByOthers = pairs.Where(p => p.A == SelfAddress).Select(p => p.B).ToHashSet();
+        var indirect = pairs.SelectMany(p => new[] { p.Item1, p.Item2 }).ToHashSet();
         var voters = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp)
             .Select(m => m.Address.ToString())
-            .Select(a => new Voter(a, !state.Unreachable.Any(u => u.Address.ToString() == a) || answering.Contains(a) || reachedByOthers.Contains(a))).ToList();
+            // A member of a pair was reached by this node or by a probe: it votes on this side.
+            .Select(a => new Voter(a, !state.Unreachable.Any(u => u.Address.ToString() == a) || answering.Contains(a) || indirect.Contains(a))).ToList();
         if (!PlacementDecisions.HasMajority(voters)) return;
         var members = indirect.Select(a => new IndirectMember(a, _table.Values.Count(g => g.Primary == a), _table.Values.Count(g => g.Backups.Contains(a)), a == SelfAddress)).ToList();
         if (PlacementDecisions.ChooseToDown(members) is not { } down) return;
         _log.Warning("members {0} cannot reach one another ({1}) but a third member reaches each; the split brain resolver would down all of them. " +
             "Downing {2} (the fewest primaries){3} so that the others stay", string.Join(", ", indirect.Order(StringComparer.Ordinal)),
-            string.Join("; ", pairs.Distinct().Select(p => $"{p.A} and {p.B}")), down, down == SelfAddress ? ", this coordinator's own node," : "");
+            string.Join("; ", pairs.Select(p => $"{p.Item1} and {p.Item2}")), down, down == SelfAddress ? ", this coordinator's own node," : "");
         _cluster.Down(Address.Parse(down));
+    }
+
+    /// <summary>The lost-pair check, <c>placement.indirect-down-after</c> from now, unless one is already due.</summary>
+    private void LookForLostPairsSoon()
+    {
+        if (!Timers.IsTimerActive(nameof(CheckIndirect))) Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter);
     }
 
     /// <summary>
@@ -230,10 +228,7 @@ public sealed partial class PlacementCoordinator
         // A member unreachable: perhaps only to another member, or only to this coordinator's node — two that lost each
         // other, whom the resolver would down together. Looked at here too, not only on the reachability event: a
         // coordinator that just took over (the singleton moved) dropped the events it got while it read the table.
-        if (_cluster.State.Unreachable.Any(m => m.Status == MemberStatus.Up) && !Timers.IsTimerActive(nameof(CheckIndirect)))
-        {
-            Timers.StartSingleTimer(nameof(CheckIndirect), CheckIndirect.Instance, _settings.IndirectDownAfter);
-        }
+        if (_cluster.State.Unreachable.Any(m => m.Status == MemberStatus.Up)) LookForLostPairsSoon();
         if (!HasMajority()) return;
         foreach (var entry in _table.Values.ToList())
         {

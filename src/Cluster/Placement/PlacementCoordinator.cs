@@ -260,12 +260,13 @@ public sealed partial class PlacementCoordinator : ReceiveActor, IWithStash, IWi
         public static readonly LoadTable Instance = new();
     }
 
-    /// <summary>Looks at every guest and repairs what it can: lost primaries, missing backups.</summary>
+    /// <summary>Looks for members that lost each other (<c>OnCheckIndirect</c>).</summary>
     private sealed record CheckIndirect
     {
         public static readonly CheckIndirect Instance = new();
     }
 
+    /// <summary>Looks at every guest and repairs what it can: lost primaries, missing backups.</summary>
     private sealed record Reconcile
     {
         public static readonly Reconcile Instance = new();

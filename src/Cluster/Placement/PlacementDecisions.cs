@@ -9,6 +9,9 @@ public readonly record struct Candidate(string Address, ulong CommittedEpoch);
 /// <summary>A member that some other member cannot reach while a third member reaches it, with what it hosts and whether the coordinator runs there.</summary>
 public readonly record struct IndirectMember(string Address, int Primaries, int Backups, bool Coordinator = false);
 
+/// <summary>What one probe found: whether <paramref name="Via"/> reached <paramref name="Target"/>; null when <paramref name="Via"/> did not say in time.</summary>
+public readonly record struct ProbeResult(string Via, string Target, bool? Reached);
+
 /// <summary>
 /// The coordinator's decisions, as pure functions of the facts it gathered (the actor only gathers and applies):
 /// whether it may decide at all, and which backup is promoted. docs/FAILOVER.md argues why these keep two primaries
@@ -56,4 +59,30 @@ public static class PlacementDecisions
             ? null
             : members.OrderBy(m => m.Primaries).ThenBy(m => m.Backups).ThenBy(m => m.Coordinator)
                 .ThenByDescending(m => m.Address, StringComparer.Ordinal).First().Address;
+
+    /// <summary>
+    /// Pairs of members that have lost each other, each believed only on a failed probe between its two members
+    /// (docs/FAILOVER.md, case 10), as (lower, higher) by ordinal order:
+    /// <list type="bullet">
+    /// <item>a member that answers <paramref name="self"/> (in <paramref name="answering"/>) and that some other member
+    /// says it cannot reach: the two are a pair. If every member reaches it, its unreachability was <paramref name="self"/>'s
+    /// own view (a stall, or a cut of its node that just healed) and there is no pair;</item>
+    /// <item>a member that did not answer <paramref name="self"/>, did not answer its second ping either
+    /// (<paramref name="secondPings"/>: false), and that some other member reaches: it and <paramref name="self"/> are a
+    /// pair. A member nobody reaches — dead or paused — is in none.</item>
+    /// </list>
+    /// A probe whose prober did not say (<see cref="ProbeResult.Reached"/> null) counts for nothing.
+    /// </summary>
+    public static HashSet<(string, string)> LostPairs(string self, IReadOnlySet<string> answering, IReadOnlyDictionary<string, bool> secondPings, IEnumerable<ProbeResult> probes)
+    {
+        var pairs = new HashSet<(string, string)>();
+        foreach (var p in probes)
+        {
+            if (answering.Contains(p.Target) && p.Reached == false) pairs.Add(Ordered(p.Via, p.Target));
+            else if (secondPings.TryGetValue(p.Target, out bool answered) && !answered && p.Reached == true) pairs.Add(Ordered(self, p.Target));
+        }
+        return pairs;
+    }
+
+    private static (string, string) Ordered(string a, string b) => string.CompareOrdinal(a, b) < 0 ? (a, b) : (b, a);
 }

@@ -90,4 +90,42 @@ public sealed class PlacementDecisionsTests
         Assert.Null(PlacementDecisions.ChooseToDown([new IndirectMember("a", 0, 0)]));
         Assert.Null(PlacementDecisions.ChooseToDown([]));
     }
+
+    private static readonly Dictionary<string, bool> NoSilent = [];
+
+    [Fact]
+    public void A_member_answering_the_coordinator_that_every_other_member_reaches_is_in_no_pair()
+    {
+        // The coordinator's own stale view: its node was cut off and just healed (seeds 5 and 6 of the record on
+        // efa993a downed the healthy witness on this).
+        var pairs = PlacementDecisions.LostPairs("c", new HashSet<string> { "a", "b" }, NoSilent,
+            [new ProbeResult("b", "a", true), new ProbeResult("a", "b", true)]);
+        Assert.Empty(pairs);
+    }
+
+    [Fact]
+    public void A_member_answering_the_coordinator_that_another_cannot_reach_pairs_with_that_one()
+    {
+        var pairs = PlacementDecisions.LostPairs("c", new HashSet<string> { "a", "b" }, NoSilent,
+            [new ProbeResult("b", "a", false), new ProbeResult("a", "b", true)]);
+        Assert.Equal([("a", "b")], pairs);
+    }
+
+    [Fact]
+    public void A_member_silent_to_the_coordinator_twice_but_reached_by_another_pairs_with_the_coordinators_node()
+    {
+        var pairs = PlacementDecisions.LostPairs("c", new HashSet<string>(), new Dictionary<string, bool> { ["b"] = false }, [new ProbeResult("a", "b", true)]);
+        Assert.Equal([("b", "c")], pairs);
+    }
+
+    [Fact]
+    public void A_member_nobody_reaches_or_that_answers_the_second_ping_or_an_unanswered_probe_makes_no_pair()
+    {
+        // Dead or paused: the other member cannot reach it either.
+        Assert.Empty(PlacementDecisions.LostPairs("c", new HashSet<string>(), new Dictionary<string, bool> { ["b"] = false }, [new ProbeResult("a", "b", false)]));
+        // Resumed (or the cut healed) between the two pings: one moment's evidence only.
+        Assert.Empty(PlacementDecisions.LostPairs("c", new HashSet<string>(), new Dictionary<string, bool> { ["b"] = true }, [new ProbeResult("a", "b", true)]));
+        // The prober did not say.
+        Assert.Empty(PlacementDecisions.LostPairs("c", new HashSet<string> { "b" }, NoSilent, [new ProbeResult("a", "b", null)]));
+    }
 }
